@@ -1,0 +1,116 @@
+"""Contracts API: list, create, detail, update, delete, statistics, recent, clone."""
+
+from uuid import UUID
+
+from django.http import HttpResponse
+from ninja import Query, Router, Status
+
+from api.pagination import PageParams, ordering, paginate
+from api.schemas.contracts import (
+    CloneIn,
+    ContractDetailOut,
+    ContractFilter,
+    ContractIn,
+    ContractOut,
+    ContractPageOut,
+    ContractUpdateIn,
+    RecentContractOut,
+    StatisticsOut,
+)
+from api.security import require
+from core.contracts import selectors, services
+from core.rbac.permissions import Perm
+
+router = Router(tags=["Contracts"])
+
+
+def contract_out(c) -> dict:
+    return {
+        "id": c.id,
+        "title": c.title,
+        "contract_type": c.contract_type,
+        "status": c.status,
+        "value": float(c.value),
+        "currency": c.currency,
+        "counterparty": c.counterparty,
+        "start_date": c.start_date,
+        "end_date": c.end_date,
+        "created_by": c.created_by_id,
+        "created_at": c.created_at,
+        "updated_at": c.updated_at,
+    }
+
+
+def contract_detail_out(c) -> dict:
+    return {
+        **contract_out(c),
+        "template_id": c.template_id,
+        "is_approved": c.is_approved,
+        "approved_by": c.approved_by_id,
+        "approved_at": c.approved_at,
+        "executed_at": c.executed_at,
+        "latest_version": None,
+    }
+
+
+@router.get("/", response=ContractPageOut, auth=require(Perm.VIEW_CONTRACTS))
+def list_contracts(request, filters: Query[ContractFilter], page: Query[PageParams]):
+    order = ordering(page.sort, allowed=selectors.SORTABLE, default=("-created_at", "-id"))
+    qs = selectors.contract_list(status=filters.status, search=filters.search, ordering=order)
+    return paginate(request, qs, page, contract_out)
+
+
+@router.post("/", response={201: ContractDetailOut}, auth=require(Perm.CREATE_CONTRACTS))
+def create_contract(request, data: ContractIn):
+    contract = services.contract_create(
+        actor=request.auth, data=data.model_dump(exclude_none=True)
+    )
+    return Status(201, contract_detail_out(contract))
+
+
+@router.get("/statistics/", response=StatisticsOut, auth=require(Perm.VIEW_CONTRACTS))
+def contract_statistics(request):
+    return selectors.contract_statistics()
+
+
+@router.get("/recent/", response=list[RecentContractOut], auth=require(Perm.VIEW_CONTRACTS))
+def recent_contracts(request, limit: int = Query(10, ge=1, le=100)):
+    return [
+        {
+            **contract_out(c),
+            "created_by_name": (c.created_by.full_name or c.created_by.email) if c.created_by else "",
+        }
+        for c in selectors.contract_recent(limit=limit)
+    ]
+
+
+@router.get("/{uuid:contract_id}/", response=ContractDetailOut, auth=require(Perm.VIEW_CONTRACTS))
+def get_contract(request, contract_id: UUID):
+    return contract_detail_out(selectors.contract_get(contract_id=contract_id))
+
+
+@router.put("/{uuid:contract_id}/", response=ContractDetailOut, auth=require(Perm.EDIT_CONTRACTS))
+def update_contract(request, contract_id: UUID, data: ContractUpdateIn):
+    contract = selectors.contract_get(contract_id=contract_id)
+    contract = services.contract_update(
+        actor=request.auth, contract_id=contract.pk, data=data.model_dump(exclude_unset=True)
+    )
+    return contract_detail_out(contract)
+
+
+@router.delete("/{uuid:contract_id}/", response={204: None}, auth=require(Perm.DELETE_CONTRACTS))
+def delete_contract(request, contract_id: UUID):
+    contract = selectors.contract_get(contract_id=contract_id)
+    services.contract_delete(actor=request.auth, contract_id=contract.pk)
+    return HttpResponse(status=204)
+
+
+@router.post(
+    "/{uuid:contract_id}/clone/", response={201: ContractOut}, auth=require(Perm.CREATE_CONTRACTS)
+)
+def clone_contract(request, contract_id: UUID, data: CloneIn | None = None):
+    source = selectors.contract_get(contract_id=contract_id)
+    clone = services.contract_clone(
+        actor=request.auth, contract_id=source.pk, title=data.title if data else None
+    )
+    return Status(201, contract_out(clone))

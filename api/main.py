@@ -1,0 +1,21 @@
+"""The NinjaAPI instance: routers, error mapping and OpenAPI."""
+
+from django.conf import settings
+from ninja import NinjaAPI
+
+from api import auth, contracts, errors, rbac, users
+
+api = NinjaAPI(
+    title="CLM Platform API",
+    version="1.0.0",
+    description="Multi-tenant Contract Lifecycle Management. Authenticate with a Bearer JWT.",
+    urls_namespace="api",
+    docs_url="/docs" if settings.API_DOCS_ENABLED else None,
+    openapi_url="/openapi.json",
+)
+errors.install(api)
+
+api.add_router("/auth/", auth.router)
+api.add_router("/contracts/", contracts.router)
+api.add_router("/users/", users.router)
+api.add_router("/", rbac.router)

@@ -1,0 +1,63 @@
+"""Request id, request context for services, and one JSON log line per request."""
+
+import json
+import logging
+import re
+import time
+import uuid
+
+from core import context
+
+log = logging.getLogger("clm.request")
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def client_ip(request) -> str | None:
+    # Behind the ingress the first X-Forwarded-For hop is the client (trusted proxy set-up).
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if forwarded:
+        return forwarded.split(",")[0].strip()
+    return request.META.get("REMOTE_ADDR")
+
+
+class RequestContextMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
+        request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = request_id
+        token = context.bind(
+            context.RequestContext(
+                request_id=request_id,
+                ip_address=client_ip(request),
+                user_agent=request.META.get("HTTP_USER_AGENT", "")[:500],
+            )
+        )
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+        finally:
+            context.reset(token)
+        response["X-Request-ID"] = request_id
+        self._log(request, response, time.perf_counter() - started)
+        return response
+
+    def _log(self, request, response, seconds: float) -> None:
+        tenant = getattr(request, "tenant", None)
+        principal = getattr(request, "auth", None)
+        match = getattr(request, "resolver_match", None)
+        log.info(
+            json.dumps(
+                {
+                    "request_id": request.request_id,
+                    "tenant": getattr(tenant, "schema_name", None),
+                    "user": str(getattr(principal, "user_id", "")) or None,
+                    "method": request.method,
+                    "route": getattr(match, "route", None) or request.path,
+                    "status": response.status_code,
+                    "duration_ms": round(seconds * 1000, 2),
+                }
+            )
+        )

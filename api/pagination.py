@@ -1,0 +1,50 @@
+"""The reference's list envelope: {count, next, previous, results} with limit/offset/sort."""
+
+from urllib.parse import urlencode
+
+from django.db.models import QuerySet
+from ninja import Schema
+from pydantic import Field
+
+from core.errors import InvalidInput
+
+MAX_LIMIT = 100
+
+
+class PageParams(Schema):
+    limit: int = Field(20, ge=1, le=MAX_LIMIT)
+    offset: int = Field(0, ge=0, le=10_000_000)
+    sort: str | None = Field(None, max_length=64)
+
+
+def ordering(sort: str | None, *, allowed: dict[str, str], default: tuple[str, ...]):
+    """Maps a public sort key ("-value") to model fields; unknown keys are a 400."""
+    if not sort:
+        return default
+    descending = sort.startswith("-")
+    key = sort.lstrip("-")
+    if key not in allowed:
+        raise InvalidInput({"sort": [f"Unknown sort field '{key}'. Allowed: {sorted(allowed)}"]})
+    field = allowed[key]
+    return (f"-{field}" if descending else field, "-id" if descending else "id")
+
+
+def _link(request, offset: int) -> str:
+    params = request.GET.copy()
+    params["offset"] = str(offset)
+    return f"{request.path}?{urlencode(sorted(params.items()))}"
+
+
+def paginate(request, queryset: QuerySet, page: PageParams, serialize) -> dict:
+    count = queryset.count()
+    rows = list(queryset[page.offset : page.offset + page.limit])
+    next_offset = page.offset + page.limit
+    previous = None
+    if page.offset > 0:
+        previous = _link(request, max(0, page.offset - page.limit))
+    return {
+        "count": count,
+        "next": _link(request, next_offset) if next_offset < count else None,
+        "previous": previous,
+        "results": [serialize(row) for row in rows],
+    }

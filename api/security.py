@@ -1,0 +1,64 @@
+"""Bearer-token authentication and the permission each operation declares."""
+
+from ninja.security import HttpBearer
+
+from core.errors import AuthenticationFailed, PermissionDenied
+from core.rbac.access import Principal, build_principal
+from core.rbac.selectors import role_permissions_for_user
+from tenants import selectors as tenant_selectors
+from tenants import tokens
+
+
+class TokenAuth(HttpBearer):
+    """Validates the access token that the tenant middleware decoded and builds the principal.
+
+    `permission` is what the operation needs; `staff` marks platform-admin operations;
+    `tenant_required` is false for operations that make sense without a tenant (auth/me).
+    """
+
+    def __init__(self, permission=None, *, staff: bool = False, tenant_required: bool = True):
+        super().__init__()
+        self.permission = permission
+        self.staff = staff
+        self.tenant_required = tenant_required and not staff
+
+    def authenticate(self, request, token: str) -> Principal:
+        principal = getattr(request, "_principal", None) or _principal_for(request)
+        request._principal = principal
+        if self.staff:
+            if not principal.user.is_staff:
+                raise PermissionDenied()
+            return principal
+        if self.tenant_required and principal.tenant is None:
+            raise PermissionDenied("This operation needs a tenant; platform admins use /api/admin/")
+        if self.permission is not None:
+            principal.require(self.permission)
+        return principal
+
+
+def _principal_for(request) -> Principal:
+    claims = getattr(request, "token_claims", None)
+    if not claims or getattr(request, "token_conflict", False):
+        raise AuthenticationFailed()
+    if tokens.is_access_revoked(claims):
+        raise AuthenticationFailed()
+    user = tenant_selectors.user_get(user_id=claims["sub"])
+    tenant = getattr(request, "tenant", None)
+    if (
+        user is None
+        or not user.is_active
+        or tokens.is_stale(claims, user)
+        or str(user.tenant_id or "") != claims["tid"]
+        or (tenant is not None and tenant.pk != user.tenant_id)
+    ):
+        raise AuthenticationFailed()
+    role_permissions = role_permissions_for_user(user_id=user.pk) if tenant is not None else {}
+    return build_principal(user, tenant, role_permissions, claims)
+
+
+def require(permission=None) -> TokenAuth:
+    return TokenAuth(permission)
+
+
+authenticated = TokenAuth(tenant_required=False)
+staff_only = TokenAuth(staff=True)

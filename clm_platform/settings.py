@@ -1,0 +1,139 @@
+"""Settings for CLM Platform, read from the environment in one place (12-factor)."""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return default if value in (None, "") else value
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = env(name)
+    return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in (env(name, default) or "").split(",") if item.strip()]
+
+
+# "dev" and "test" relax what must be configured (keys, loopback webhooks); never in production.
+ENVIRONMENT = env("ENVIRONMENT", "production")
+IS_DEV = ENVIRONMENT in {"dev", "test"}
+DEBUG = env_bool("DJANGO_DEBUG", False) and IS_DEV
+
+SECRET_KEY = env("SECRET_KEY") or ("dev-insecure-secret-key" if IS_DEV else None)
+if not SECRET_KEY:
+    raise ImproperlyConfigured("SECRET_KEY must be set outside dev")
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "*" if IS_DEV else "")
+
+SHARED_APPS = [
+    "django_tenants",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "ninja",
+    "tenants",
+]
+TENANT_APPS = [
+    "django.contrib.contenttypes",
+    "core.rbac",
+    "core.audit",
+    "core.contracts",
+]
+INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+TENANT_MODEL = "tenants.Tenant"
+TENANT_DOMAIN_MODEL = "tenants.Domain"
+AUTH_USER_MODEL = "tenants.User"
+PUBLIC_SCHEMA_NAME = "public"
+# Hosts of tenants are <slug>.<TENANT_BASE_DOMAIN>; clients may also call one base URL.
+TENANT_BASE_DOMAIN = env("TENANT_BASE_DOMAIN", "localhost")
+
+MIDDLEWARE = [
+    "api.middleware.RequestContextMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "tenants.middleware.TenantResolutionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+]
+
+ROOT_URLCONF = "clm_platform.urls"
+WSGI_APPLICATION = "clm_platform.wsgi.application"
+APPEND_SLASH = False
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+    }
+]
+
+DATABASE_URL = env("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/clm")
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=int(env("DB_CONN_MAX_AGE", "60")), conn_health_checks=True
+    )
+}
+DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+
+REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Tokens. HS256 with a dedicated key; the algorithm is pinned when decoding.
+JWT_SIGNING_KEY = env("JWT_SIGNING_KEY") or ("dev-only-jwt-signing-key-change-me" if IS_DEV else None)
+if not JWT_SIGNING_KEY:
+    raise ImproperlyConfigured("JWT_SIGNING_KEY must be set outside dev")
+JWT_ALGORITHM = "HS256"
+JWT_ISSUER = env("JWT_ISSUER", "clm-platform")
+JWT_AUDIENCE = env("JWT_AUDIENCE", "clm-api")
+ACCESS_TOKEN_LIFETIME = timedelta(minutes=int(env("ACCESS_TOKEN_MINUTES", "15")))
+REFRESH_TOKEN_LIFETIME = timedelta(days=int(env("REFRESH_TOKEN_DAYS", "14")))
+
+ALLOW_SIGNUP = env_bool("ALLOW_SIGNUP", True)
+INVITATION_LIFETIME = timedelta(days=int(env("INVITATION_DAYS", "7")))
+# Login throttling: failures allowed per window, per account and per client IP.
+LOGIN_FAILURES_PER_ACCOUNT = int(env("LOGIN_FAILURES_PER_ACCOUNT", "5"))
+LOGIN_FAILURES_PER_IP = int(env("LOGIN_FAILURES_PER_IP", "20"))
+LOGIN_FAILURE_WINDOW_SECONDS = int(env("LOGIN_FAILURE_WINDOW_SECONDS", "900"))
+
+API_DOCS_ENABLED = env_bool("API_DOCS_ENABLED", True)
+NINJA_PAGINATION_MAX_LIMIT = 100
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+STATIC_URL = "static/"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {"django.request": {"level": "ERROR"}},
+}

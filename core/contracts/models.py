@@ -1,0 +1,79 @@
+"""Contract rows; the rules that govern them live in rules.py and services.py."""
+
+import uuid
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+import core.lookups  # noqa: F401 - registers field__ilike
+
+
+class ContractStatus(models.TextChoices):
+    DRAFT = "draft"
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    EXECUTED = "executed"
+
+
+LIVE = Q(deleted_at__isnull=True)
+
+
+class Contract(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    title = models.CharField(max_length=255)
+    contract_type = models.CharField(max_length=100)
+    status = models.CharField(
+        max_length=20, choices=ContractStatus.choices, default=ContractStatus.DRAFT
+    )
+    value = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    currency = models.CharField(max_length=3, default="USD")
+    counterparty = models.CharField(max_length=255, blank=True, default="")
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    template_id = models.UUIDField(null=True, blank=True)
+    workflow_instance_id = models.UUIDField(null=True, blank=True)
+    is_approved = models.BooleanField(default=False)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    rejected_at = models.DateTimeField(null=True, blank=True)
+    executed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(value__gte=0), name="contract_value_non_negative"),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
+                name="contract_end_after_start",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], condition=LIVE, name="contract_live_created"),
+            models.Index(
+                fields=["status", "-created_at", "-id"], condition=LIVE, name="contract_live_status"
+            ),
+            models.Index(fields=["-updated_at"], condition=LIVE, name="contract_live_updated"),
+            models.Index(fields=["approved_at"], condition=LIVE, name="contract_live_approved"),
+            models.Index(fields=["rejected_at"], condition=LIVE, name="contract_live_rejected"),
+            # Substring search (field__ilike) over these fields uses trigram indexes.
+            GinIndex(fields=["title"], opclasses=["gin_trgm_ops"], condition=LIVE,
+                     name="contract_title_trgm"),
+            GinIndex(fields=["counterparty"], opclasses=["gin_trgm_ops"], condition=LIVE,
+                     name="contract_counterparty_trgm"),
+            GinIndex(fields=["contract_type"], opclasses=["gin_trgm_ops"], condition=LIVE,
+                     name="contract_type_trgm"),
+        ]

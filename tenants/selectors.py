@@ -1,0 +1,59 @@
+"""Reads of tenants and users, with a short in-process cache for per-request tenant lookups."""
+
+import time
+
+from tenants.models import Domain, Tenant, User
+
+_TTL_SECONDS = 10.0
+_cache: dict[tuple[str, str], tuple[float, Tenant | None]] = {}
+
+
+def _cached(key: tuple[str, str], load):
+    now = time.monotonic()
+    hit = _cache.get(key)
+    if hit and hit[0] > now:
+        return hit[1]
+    value = load()
+    _cache[key] = (now + _TTL_SECONDS, value)
+    return value
+
+
+def forget_tenant_cache() -> None:
+    """Called when a tenant changes so this process sees it at once (others within the TTL)."""
+    _cache.clear()
+
+
+def tenant_for_host(host: str) -> Tenant | None:
+    def load():
+        domain = Domain.objects.select_related("tenant").filter(domain=host).first()
+        return domain.tenant if domain else None
+
+    return _cached(("host", host), load)
+
+
+def tenant_by_id(tenant_id: str) -> Tenant | None:
+    return _cached(("id", tenant_id), lambda: Tenant.objects.filter(pk=tenant_id).first())
+
+
+def user_get(*, user_id) -> User | None:
+    return User.objects.filter(pk=user_id).first()
+
+
+def user_by_email(*, email: str) -> User | None:
+    return User.objects.select_related("tenant").filter(email=email.strip().lower()).first()
+
+
+def tenant_list():
+    return Tenant.objects.exclude(schema_name="public").order_by("created_at")
+
+
+def users_of_tenant(*, tenant_id, search: str = ""):
+    qs = User.objects.filter(tenant_id=tenant_id)
+    if search:
+        from django.db.models import Q
+
+        qs = qs.filter(
+            Q(email__icontains=search) | Q(first_name__icontains=search)
+            | Q(last_name__icontains=search)
+        )
+    return qs.order_by("date_joined", "email")

@@ -1,0 +1,174 @@
+"""Tenant provisioning, registration, login, refresh, logout and invitations."""
+
+import hashlib
+import secrets
+import uuid
+
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django_tenants.utils import schema_context
+
+from core import context
+from core.audit.services import audit_record
+from core.errors import AuthenticationFailed, Conflict, InvalidInput, PermissionDenied
+from core.rbac import services as rbac_services
+from tenants import selectors, throttle, tokens
+from tenants.models import Domain, Invitation, Tenant, User
+
+
+def _unique_slug(base: str) -> str:
+    base = (slugify(base) or "org")[:40].strip("-") or "org"
+    slug = base
+    while Tenant.objects.filter(slug=slug).exists():
+        slug = f"{base}-{secrets.token_hex(3)}"
+    return slug
+
+
+@transaction.atomic
+def tenant_provision(*, name: str, slug: str | None = None, plan: str = "standard") -> Tenant:
+    """Schema, host name and seeded roles in one transaction: all or nothing."""
+    if slug and Tenant.objects.filter(slug=slug).exists():
+        raise Conflict(f"Slug '{slug}' is taken")
+    slug = slug or _unique_slug(name)
+    tenant = Tenant.objects.create(
+        name=name, slug=slug, plan=plan, schema_name=f"t_{slug.replace('-', '_')}"
+    )
+    Domain.objects.create(
+        domain=f"{slug}.{settings.TENANT_BASE_DOMAIN}", tenant=tenant, is_primary=True
+    )
+    tenant.create_schema(check_if_exists=True, verbosity=0)
+    with schema_context(tenant.schema_name):
+        rbac_services.seed_builtin_roles()
+    return tenant
+
+
+def _validate_password(password: str, user: User) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except DjangoValidationError as exc:
+        raise InvalidInput({"password": list(exc.messages)}) from exc
+
+
+def _split_name(full_name: str) -> tuple[str, str]:
+    first, _, last = full_name.strip().partition(" ")
+    return first[:150], last.strip()[:150]
+
+
+def _hash_invite(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def register(
+    *, email: str, password: str, full_name: str, organization: str | None = None,
+    invite_token: str | None = None,
+) -> tuple[User, dict]:
+    email = email.strip().lower()
+    if User.objects.filter(email=email).exists():
+        raise InvalidInput({"email": ["A user with this email already exists"]})
+    first, last = _split_name(full_name)
+    user = User(email=email, first_name=first, last_name=last)
+    _validate_password(password, user)
+
+    if invite_token:
+        invitation = (
+            Invitation.objects.select_for_update()
+            .select_related("tenant")
+            .filter(token_hash=_hash_invite(invite_token), accepted_at__isnull=True,
+                    expires_at__gt=timezone.now())
+            .first()
+        )
+        if invitation is None or invitation.email.lower() != email:
+            raise InvalidInput({"invite_token": ["Invalid or expired invitation"]})
+        tenant, role_ids = invitation.tenant, invitation.roles
+        if not tenant.is_active:
+            raise PermissionDenied("This organization is deactivated")
+        invitation.accepted_at = timezone.now()
+        invitation.save(update_fields=["accepted_at"])
+    else:
+        if not settings.ALLOW_SIGNUP:
+            raise PermissionDenied("Sign-up is disabled")
+        tenant = tenant_provision(name=organization or f"{full_name.strip()}'s organization")
+        role_ids = ["admin"]
+
+    user.tenant = tenant
+    user.set_password(password)
+    user.save()
+    with schema_context(tenant.schema_name):
+        rbac_services.user_roles_set(actor=user, user=user, role_ids=role_ids)
+        audit_record(actor=user, entity_type="user", entity_id=user.pk, action="created",
+                     changes={"email": {"old": None, "new": email}})
+    return user, tokens.issue_pair(user)
+
+
+# Checked against when the email is unknown, so both paths cost one Argon2 hash.
+_DUMMY_USER = User()
+
+
+def login(*, email: str, password: str) -> tuple[User, dict]:
+    email = email.strip().lower()
+    ip = context.current().ip_address
+    throttle.check_login_allowed(email, ip)
+    user = selectors.user_by_email(email=email)
+    if user is None:
+        _DUMMY_USER.set_password(password)
+        valid = False
+    else:
+        valid = user.check_password(password) and user.is_active
+    if not valid:
+        throttle.record_login_failure(email, ip)
+        raise AuthenticationFailed("Invalid email or password")
+    if user.tenant is not None and not user.tenant.is_active:
+        raise PermissionDenied("This organization is deactivated")
+    throttle.clear_account_failures(email)
+    with transaction.atomic():
+        user.last_login = timezone.now()
+        user.save(update_fields=["last_login"])
+        pair = tokens.issue_pair(user)
+        if user.tenant is not None:
+            with schema_context(user.tenant.schema_name):
+                audit_record(actor=user, entity_type="user", entity_id=user.pk, action="login")
+    return user, pair
+
+
+def refresh(*, refresh_token: str) -> dict:
+    _user, pair = tokens.rotate(refresh_token)
+    return pair
+
+
+@transaction.atomic
+def logout(*, actor, claims: dict, refresh_token: str | None = None) -> None:
+    tokens.revoke_access(claims)
+    families = {claims.get("sid")}
+    if refresh_token:
+        try:
+            refresh_claims = tokens.decode(refresh_token, expected_type=tokens.REFRESH)
+        except AuthenticationFailed:
+            refresh_claims = None
+        if refresh_claims and refresh_claims["sub"] == str(actor.pk):
+            families.add(refresh_claims["sid"])
+    for family in filter(None, families):
+        tokens.revoke_family(uuid.UUID(family))
+    if actor.tenant_id:
+        audit_record(actor=actor, entity_type="user", entity_id=actor.pk, action="logout")
+
+
+@transaction.atomic
+def invitation_create(*, actor, tenant: Tenant, email: str, role_ids: list[str]) -> tuple:
+    email = email.strip().lower()
+    if User.objects.filter(email=email).exists():
+        raise Conflict("A user with this email already exists")
+    role_ids = rbac_services.roles_check_exist(role_ids)
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        tenant=tenant, email=email, roles=role_ids, token_hash=_hash_invite(token),
+        invited_by=actor, expires_at=timezone.now() + settings.INVITATION_LIFETIME,
+    )
+    audit_record(actor=actor, entity_type="invitation", entity_id=invitation.pk,
+                 action="created", changes={"email": {"old": None, "new": email},
+                                            "roles": {"old": None, "new": role_ids}})
+    return invitation, token
