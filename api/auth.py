@@ -53,7 +53,8 @@ def logout(request):
         try:
             body = LogoutIn.model_validate(json.loads(request.body))
         except (ValueError, TypeError) as exc:
-            raise InvalidInput({"body": ["Expected a JSON object with an optional 'refresh'"]}) from exc
+            message = "Expected a JSON object with an optional 'refresh'"
+            raise InvalidInput({"body": [message]}) from exc
     principal = request.auth
     services.logout(actor=principal.user, claims=principal.claims, refresh_token=body.refresh)
     return {"message": "Logged out"}

@@ -19,26 +19,13 @@ from api.schemas.contracts import (
 )
 from api.security import require
 from core.contracts import selectors, services
+from core.contracts.payloads import contract_payload
 from core.rbac.permissions import Perm
 
 router = Router(tags=["Contracts"])
 
 
-def contract_out(c) -> dict:
-    return {
-        "id": c.id,
-        "title": c.title,
-        "contract_type": c.contract_type,
-        "status": c.status,
-        "value": float(c.value),
-        "currency": c.currency,
-        "counterparty": c.counterparty,
-        "start_date": c.start_date,
-        "end_date": c.end_date,
-        "created_by": c.created_by_id,
-        "created_at": c.created_at,
-        "updated_at": c.updated_at,
-    }
+contract_out = contract_payload
 
 
 def contract_detail_out(c) -> dict:
@@ -75,11 +62,11 @@ def contract_statistics(request):
 
 @router.get("/recent/", response=list[RecentContractOut], auth=require(Perm.VIEW_CONTRACTS))
 def recent_contracts(request, limit: int = Query(10, ge=1, le=100)):
+    def name(user) -> str:
+        return (user.full_name or user.email) if user else ""
+
     return [
-        {
-            **contract_out(c),
-            "created_by_name": (c.created_by.full_name or c.created_by.email) if c.created_by else "",
-        }
+        {**contract_out(c), "created_by_name": name(c.created_by)}
         for c in selectors.contract_recent(limit=limit)
     ]
 

@@ -46,6 +46,7 @@ TENANT_APPS = [
     "django.contrib.contenttypes",
     "core.rbac",
     "core.audit",
+    "core.events",
     "core.contracts",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -87,6 +88,8 @@ DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
+# "redis" everywhere but the test suite, which drives a stub broker with real worker threads.
+DRAMATIQ_BROKER = env("DRAMATIQ_BROKER", "redis")
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -100,7 +103,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # Tokens. HS256 with a dedicated key; the algorithm is pinned when decoding.
-JWT_SIGNING_KEY = env("JWT_SIGNING_KEY") or ("dev-only-jwt-signing-key-change-me" if IS_DEV else None)
+JWT_SIGNING_KEY = env("JWT_SIGNING_KEY") or (
+    "dev-only-jwt-signing-key-change-me" if IS_DEV else None
+)
 if not JWT_SIGNING_KEY:
     raise ImproperlyConfigured("JWT_SIGNING_KEY must be set outside dev")
 JWT_ALGORITHM = "HS256"

@@ -4,6 +4,7 @@ import os
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 os.environ.setdefault("ENVIRONMENT", "test")
+os.environ.setdefault("DRAMATIQ_BROKER", "stub")
 
 from clm_platform.settings import *  # noqa: E402,F403
 from clm_platform.settings import REDIS_URL  # noqa: E402

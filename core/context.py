@@ -1,7 +1,7 @@
 """Per-request facts (ip, user agent, request id) that services record without seeing requests."""
 
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -9,7 +9,6 @@ class RequestContext:
     request_id: str = ""
     ip_address: str | None = None
     user_agent: str = ""
-    extra: dict = field(default_factory=dict)
 
     def as_metadata(self) -> dict:
         return {
@@ -19,11 +18,13 @@ class RequestContext:
         }
 
 
-_current: ContextVar[RequestContext] = ContextVar("request_context", default=RequestContext())
+_EMPTY = RequestContext()
+_current: ContextVar[RequestContext | None] = ContextVar("request_context", default=None)
 
 
 def current() -> RequestContext:
-    return _current.get()
+    """The request being served, or an empty context in workers and commands."""
+    return _current.get() or _EMPTY
 
 
 def bind(ctx: RequestContext):

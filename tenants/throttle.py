@@ -1,5 +1,6 @@
 """Login-failure throttling per account and per client IP, counted in Redis."""
 
+import contextlib
 import logging
 
 import redis
@@ -42,7 +43,5 @@ def record_login_failure(email: str, ip: str | None) -> None:
 
 
 def clear_account_failures(email: str) -> None:
-    try:
+    with contextlib.suppress(redis.RedisError):
         get_redis().delete(f"login:fail:acct:{email}")
-    except redis.RedisError:
-        pass

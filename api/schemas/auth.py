@@ -1,12 +1,12 @@
 """Wire schemas of the authentication API."""
 
+from typing import Annotated
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from ninja import Schema
 from pydantic import AfterValidator, Field
-from typing import Annotated
 
 
 def _email(value: str) -> str:

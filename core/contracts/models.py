@@ -62,7 +62,9 @@ class Contract(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["-created_at", "-id"], condition=LIVE, name="contract_live_created"),
+            models.Index(
+                fields=["-created_at", "-id"], condition=LIVE, name="contract_live_created"
+            ),
             models.Index(
                 fields=["status", "-created_at", "-id"], condition=LIVE, name="contract_live_status"
             ),

@@ -8,7 +8,9 @@ from django.utils import timezone
 from core.audit.services import audit_record, jsonable
 from core.contracts import rules
 from core.contracts.models import LIVE, Contract, ContractStatus
+from core.contracts.payloads import contract_payload
 from core.errors import InvalidInput, NotFound
+from core.events.services import event_emit
 from core.model_update import model_update
 from core.rbac.access import Principal
 from core.rbac.permissions import Perm
@@ -24,7 +26,8 @@ def _locked(contract_id) -> Contract:
 
 
 def _snapshot(contract: Contract) -> dict:
-    return {field: jsonable(getattr(contract, field)) for field in (*rules.BUSINESS_FIELDS, "status")}
+    fields = (*rules.BUSINESS_FIELDS, "status")
+    return {field: jsonable(getattr(contract, field)) for field in fields}
 
 
 @transaction.atomic
@@ -44,6 +47,7 @@ def contract_create(*, actor: Principal, data: dict) -> Contract:
         action="created",
         changes={k: {"old": None, "new": v} for k, v in _snapshot(contract).items()},
     )
+    event_emit(type="contract.created", data=contract_payload(contract))
     return contract
 
 
@@ -58,7 +62,9 @@ def contract_update(*, actor: Principal, contract_id, data: dict) -> Contract:
     fields = {k: v for k, v in data.items() if getattr(contract, k) != v}
     if fields:
         rules.check_editable(contract.status)
-        merged = {k: fields.get(k, getattr(contract, k)) for k in ("value", "start_date", "end_date")}
+        merged = {
+            k: fields.get(k, getattr(contract, k)) for k in ("value", "start_date", "end_date")
+        }
         rules.check_fields(**merged)
     if requested_status:
         rules.check_transition(contract.status, requested_status)
@@ -72,6 +78,8 @@ def contract_update(*, actor: Principal, contract_id, data: dict) -> Contract:
             actor=actor.user, entity_type=ENTITY, entity_id=contract.pk, action="updated",
             changes=changes,
         )
+        event_emit(type="contract.updated",
+                   data={**contract_payload(contract), "changes": changes})
     return contract
 
 
@@ -83,6 +91,7 @@ def contract_delete(*, actor: Principal, contract_id) -> None:
     contract.deleted_at = timezone.now()
     contract.save(update_fields=["deleted_at"])
     audit_record(actor=actor.user, entity_type=ENTITY, entity_id=contract.pk, action="deleted")
+    event_emit(type="contract.deleted", data={"id": contract.pk})
 
 
 @transaction.atomic
@@ -103,4 +112,5 @@ def contract_clone(*, actor: Principal, contract_id, title: str | None) -> Contr
         actor=actor.user, entity_type=ENTITY, entity_id=clone.pk, action="created",
         changes={"cloned_from": {"old": None, "new": str(source.pk)}},
     )
+    event_emit(type="contract.created", data=contract_payload(clone))
     return clone
