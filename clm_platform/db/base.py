@@ -1,0 +1,39 @@
+"""django-tenants' database wrapper that skips `SET search_path` when the path is already set.
+
+django-tenants issues `SET search_path` before every query unless TENANT_LIMIT_SET_CALLS is on,
+and that setting once left a stale path after a savepoint rollback (django-tenants issue 1262),
+so another tenant's rows could be read. Here the path actually applied on the connection is
+remembered and forgotten on everything that can undo it: a new connection, close, rollback and
+savepoint rollback. The result is at most one SET per tenant switch, without that risk.
+"""
+
+from django_tenants.postgresql_backend import base
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._applied_search_path = None
+
+    def connect(self):
+        self._applied_search_path = None
+        super().connect()
+
+    def close(self):
+        self._applied_search_path = None
+        super().close()
+
+    def rollback(self):
+        self._applied_search_path = None
+        super().rollback()
+
+    def savepoint_rollback(self, sid):
+        self._applied_search_path = None
+        super().savepoint_rollback(sid)
+
+    def _handle_search_path(self, cursor=None):
+        applied = self._applied_search_path
+        if not self._setting_search_path and applied == self._get_cursor_search_paths():
+            return
+        super()._handle_search_path(cursor)
+        self._applied_search_path = self.search_path_set_schemas
