@@ -9,6 +9,9 @@ from core.errors import AuthenticationFailed
 from tenants import selectors, tokens
 
 
+PROBE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
 def bearer_token(request) -> str | None:
     header = request.META.get("HTTP_AUTHORIZATION", "")
     scheme, _, value = header.partition(" ")
@@ -22,6 +25,9 @@ class TenantResolutionMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.path in PROBE_PATHS:
+            # Probes and scrapes must answer without the database and from any Host (pod IP).
+            return self.get_response(request)
         host_tenant = selectors.tenant_for_host(request.get_host().split(":")[0].lower())
         request.token_claims = None
         request.token_conflict = False

@@ -65,6 +65,14 @@ def test_health_probes_need_no_auth(api, db):
     assert r.json()["checks"] == {"database": "ok", "redis": "ok"}
 
 
+def test_liveness_needs_no_database_and_accepts_any_host(api, db, settings):
+    settings.ALLOWED_HOSTS = ["api.example.com"]
+    with CaptureQueriesContext(connection) as ctx:
+        r = api.get("/healthz", HOST="10.0.0.5")
+    assert r.status_code == 200
+    assert ctx.captured_queries == []
+
+
 def test_readyz_reports_an_unreachable_redis(api, db, settings):
     from tenants.redis_client import get_redis
 
