@@ -3,7 +3,7 @@
 from django.conf import settings
 from ninja import NinjaAPI
 
-from api import auth, contracts, errors, rbac, users
+from api import admin, audit, auth, contracts, errors, rbac, users, webhooks
 
 api = NinjaAPI(
     title="CLM Platform API",
@@ -17,5 +17,9 @@ errors.install(api)
 
 api.add_router("/auth/", auth.router)
 api.add_router("/contracts/", contracts.router)
+api.add_router("/contracts/", audit.history_router)
+api.add_router("/audit-logs/", audit.router)
+api.add_router("/webhooks/", webhooks.router)
 api.add_router("/users/", users.router)
+api.add_router("/admin/", admin.router)
 api.add_router("/", rbac.router)

@@ -2,6 +2,9 @@
 
 import time
 
+from django.db.models import Q
+
+from core.errors import NotFound
 from tenants.models import Domain, Tenant, User
 
 _TTL_SECONDS = 10.0
@@ -50,10 +53,23 @@ def tenant_list():
 def users_of_tenant(*, tenant_id, search: str = ""):
     qs = User.objects.filter(tenant_id=tenant_id)
     if search:
-        from django.db.models import Q
-
         qs = qs.filter(
             Q(email__icontains=search) | Q(first_name__icontains=search)
             | Q(last_name__icontains=search)
         )
     return qs.order_by("date_joined", "email")
+
+
+def user_get_in_tenant(*, tenant_id, user_id) -> User:
+    """A user of the caller's tenant; another tenant's user is the same 404 as a missing one."""
+    user = User.objects.filter(pk=user_id, tenant_id=tenant_id).first()
+    if user is None:
+        raise NotFound()
+    return user
+
+
+def tenant_get(*, tenant_id) -> Tenant:
+    tenant = tenant_list().filter(pk=tenant_id).first()
+    if tenant is None:
+        raise NotFound()
+    return tenant

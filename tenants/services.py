@@ -3,6 +3,7 @@
 import hashlib
 import secrets
 import uuid
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -13,9 +14,11 @@ from django.utils.text import slugify
 from django_tenants.utils import schema_context
 
 from core import context
-from core.audit.services import audit_record
+from core.audit.services import audit_record, diff
 from core.errors import AuthenticationFailed, Conflict, InvalidInput, PermissionDenied
+from core.model_update import model_update
 from core.rbac import services as rbac_services
+from core.rbac.models import UserRole
 from tenants import selectors, throttle, tokens
 from tenants.models import Domain, Invitation, Tenant, User
 
@@ -172,3 +175,119 @@ def invitation_create(*, actor, tenant: Tenant, email: str, role_ids: list[str])
                  action="created", changes={"email": {"old": None, "new": email},
                                             "roles": {"old": None, "new": role_ids}})
     return invitation, token
+
+
+# The built-in role whose last active holder a tenant may never lose.
+ADMIN_ROLE = "admin"
+
+
+def _lock_tenant(tenant_id) -> None:
+    # Serialises changes that could strip a tenant of its last admin (two admins demoting each
+    # other at once would otherwise both see "another admin exists").
+    list(Tenant.objects.select_for_update().filter(pk=tenant_id).values_list("pk", flat=True))
+
+
+def _holds_admin(user: User) -> bool:
+    return UserRole.objects.filter(user=user, role_id=ADMIN_ROLE).exists()
+
+
+def _ensure_another_admin(user: User) -> None:
+    others = (
+        UserRole.objects.filter(role_id=ADMIN_ROLE, user__is_active=True,
+                                user__tenant_id=user.tenant_id)
+        .exclude(user_id=user.pk)
+    )
+    if not others.exists():
+        raise Conflict("The last admin of a tenant cannot be removed or deactivated")
+
+
+@transaction.atomic
+def user_update(*, actor, user: User, data: dict) -> User:
+    """Names and is_active of a tenant's user (runs in that tenant's schema).
+
+    Deactivation ends every session of the user at once.
+    """
+    _lock_tenant(user.tenant_id)
+    user.refresh_from_db(fields=["first_name", "last_name", "is_active", "token_version"])
+    if data.get("is_active") is False and user.is_active and _holds_admin(user):
+        _ensure_another_admin(user)
+    changes = model_update(user, data, touch=None)
+    if changes:
+        audit_record(actor=actor, entity_type="user", entity_id=user.pk, action="updated",
+                     changes=changes)
+    if not user.is_active and "is_active" in changes:
+        tokens.revoke_all_for_user(user)
+    return user
+
+
+@transaction.atomic
+def user_roles_update(*, actor, user: User, role_ids: list[str]) -> list[str]:
+    """Replaces a user's roles (in their tenant's schema), keeping at least one active admin."""
+    role_ids = rbac_services.roles_check_exist(role_ids)
+    _lock_tenant(user.tenant_id)
+    if ADMIN_ROLE not in role_ids and user.is_active and _holds_admin(user):
+        _ensure_another_admin(user)
+    return rbac_services.user_roles_set(actor=actor, user=user, role_ids=role_ids)
+
+
+class TenantCreated(NamedTuple):
+    tenant: Tenant
+    admin: User | None
+    invitation: Invitation | None
+    invite_token: str | None
+
+
+def _tenant_snapshot(tenant: Tenant) -> dict:
+    return {"name": tenant.name, "slug": tenant.slug, "plan": tenant.plan,
+            "is_active": tenant.is_active}
+
+
+@transaction.atomic
+def tenant_create(*, actor, name: str, slug: str, plan: str, admin_email: str,
+                  admin_password: str | None = None) -> TenantCreated:
+    """A platform admin provisions a tenant with its first admin.
+
+    With a password the admin can log in at once; without one they get a one-time invitation
+    (its token is returned once, only its hash is stored) and set their password on register.
+    """
+    admin_email = admin_email.strip().lower()
+    if User.objects.filter(email=admin_email).exists():
+        raise InvalidInput({"admin_email": ["A user with this email already exists"]})
+    admin = None
+    if admin_password is not None:
+        admin = User(email=admin_email)
+        try:
+            _validate_password(admin_password, admin)
+        except InvalidInput as exc:
+            raise InvalidInput({"admin_password": exc.details["password"]}) from exc
+    tenant = tenant_provision(name=name, slug=slug, plan=plan)
+    invitation = invite_token = None
+    with schema_context(tenant.schema_name):
+        audit_record(actor=actor, entity_type="tenant", entity_id=tenant.pk, action="created",
+                     changes=diff({}, _tenant_snapshot(tenant)))
+        if admin is not None:
+            admin.tenant = tenant
+            admin.set_password(admin_password)
+            admin.save()
+            audit_record(actor=actor, entity_type="user", entity_id=admin.pk, action="created",
+                         changes={"email": {"old": None, "new": admin_email}})
+            rbac_services.user_roles_set(actor=actor, user=admin, role_ids=[ADMIN_ROLE])
+        else:
+            invitation, invite_token = invitation_create(
+                actor=actor, tenant=tenant, email=admin_email, role_ids=[ADMIN_ROLE]
+            )
+    return TenantCreated(tenant, admin, invitation, invite_token)
+
+
+@transaction.atomic
+def tenant_update(*, actor, tenant: Tenant, data: dict) -> Tenant:
+    """Plan and is_active of a tenant; a deactivated tenant answers 403 to all its users."""
+    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    changes = model_update(tenant, data, touch=None)
+    if changes:
+        with schema_context(tenant.schema_name):
+            audit_record(actor=actor, entity_type="tenant", entity_id=tenant.pk,
+                         action="updated", changes=changes)
+        # This process sees the change at once; others within the selector cache's TTL.
+        transaction.on_commit(selectors.forget_tenant_cache)
+    return tenant
