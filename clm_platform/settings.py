@@ -87,6 +87,11 @@ DATABASES = {
 DATABASES["default"]["ENGINE"] = "clm_platform.db"
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 
+# Webhook targets in these ranges are refused (SSRF) unless allowed here; never in production.
+WEBHOOK_ALLOW_LOOPBACK = env_bool("WEBHOOK_ALLOW_LOOPBACK", IS_DEV)
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
+WEBHOOK_TIMEOUT_SECONDS = float(env("WEBHOOK_TIMEOUT_SECONDS", "15"))
+
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
 # "redis" everywhere but the test suite, which drives a stub broker with real worker threads.
 DRAMATIQ_BROKER = env("DRAMATIQ_BROKER", "redis")

@@ -1,0 +1,5 @@
+"""Webhooks API: endpoints, their delivery log, redelivery and test pings."""
+
+from ninja import Router
+
+router = Router(tags=["Webhooks"])
