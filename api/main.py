@@ -3,7 +3,20 @@
 from django.conf import settings
 from ninja import NinjaAPI
 
-from api import admin, audit, auth, contracts, errors, rbac, users, webhooks
+from api import (
+    admin,
+    approvals,
+    audit,
+    auth,
+    contract_actions,
+    contracts,
+    errors,
+    rbac,
+    sla,
+    users,
+    webhooks,
+    workflows,
+)
 
 api = NinjaAPI(
     title="CLM Platform API",
@@ -18,8 +31,12 @@ errors.install(api)
 api.add_router("/auth/", auth.router)
 api.add_router("/contracts/", contracts.router)
 api.add_router("/contracts/", audit.history_router)
+api.add_router("/contracts/", contract_actions.router)
+api.add_router("/workflows/", workflows.router)
+api.add_router("/approvals/", approvals.router)
 api.add_router("/audit-logs/", audit.router)
 api.add_router("/webhooks/", webhooks.router)
 api.add_router("/users/", users.router)
 api.add_router("/admin/", admin.router)
+api.add_router("/admin/", sla.router)
 api.add_router("/", rbac.router)

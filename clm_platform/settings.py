@@ -40,6 +40,7 @@ SHARED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "ninja",
+    "dramatiq_crontab",
     "tenants",
 ]
 TENANT_APPS = [
@@ -48,6 +49,8 @@ TENANT_APPS = [
     "core.audit",
     "core.events",
     "core.contracts",
+    "core.workflows",
+    "core.sla",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -95,6 +98,10 @@ WEBHOOK_TIMEOUT_SECONDS = float(env("WEBHOOK_TIMEOUT_SECONDS", "15"))
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
 # "redis" everywhere but the test suite, which drives a stub broker with real worker threads.
 DRAMATIQ_BROKER = env("DRAMATIQ_BROKER", "redis")
+# `manage.py crontab` holds a Redis lock so only one scheduler sends the periodic jobs.
+DRAMATIQ_CRONTAB = {"REDIS_URL": REDIS_URL}
+# When the periodic SLA scan fans out over the tenants (crontab syntax, UTC).
+SLA_SCAN_SCHEDULE = env("SLA_SCAN_SCHEDULE", "*/5 * * * *")
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

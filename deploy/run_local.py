@@ -41,6 +41,9 @@ def main() -> int:
         "web": [PY, "-m", "gunicorn", "clm_platform.wsgi:application",
                 "--bind", f"127.0.0.1:{port}", "--workers", os.environ.get("WEB_CONCURRENCY", "2"),
                 "--access-logfile", "-", "--graceful-timeout", "10"],
+        "worker": [PY, "-m", "dramatiq", "tasks", "--processes", "1", "--threads", "2"],
+        # One scheduler sends the periodic jobs (SLA scan); a Redis lock keeps it single.
+        "scheduler": [PY, "manage.py", "crontab"],
     }
     children = {name: subprocess.Popen(cmd, cwd=ROOT) for name, cmd in commands.items()}
 

@@ -121,3 +121,35 @@ def assert_error(response, status: int, error: str | None = None):
     if error:
         assert body["error"] == error
     return body
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _transactional_tests_skip_flush():
+    """Tests marked django_db(transaction=True) commit for real (parallel connections, worker
+    threads). Django would flush the database after each: that empties the public schema
+    (tenants and users of the session fixtures) and fails on the tenant schemas' foreign keys.
+    Such tests clean up after themselves instead, usually by using `scratch_world`."""
+    from django.test import TransactionTestCase
+
+    original = TransactionTestCase._fixture_teardown
+    TransactionTestCase._fixture_teardown = lambda self: None
+    yield
+    TransactionTestCase._fixture_teardown = original
+
+
+@pytest.fixture
+def scratch_world(transactional_db) -> TenantWorld:
+    """A committed tenant of its own (users per built-in role) for transaction=True tests;
+    dropped afterwards with its schema, users and everything in it."""
+    import uuid
+
+    slug = f"scratch-{uuid.uuid4().hex[:8]}"
+    tenant = tenant_services.tenant_provision(name=slug, slug=slug)
+    world = TenantWorld(tenant)
+    for role in ("admin", "manager", "user", "viewer"):
+        world.users[role] = _make_user(tenant, f"{role}@{slug}.test", [role])
+    connection.set_schema_to_public()
+    yield world
+    connection.set_schema_to_public()
+    tenant.delete(force_drop=True)
+

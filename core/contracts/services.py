@@ -14,6 +14,7 @@ from core.events.services import event_emit
 from core.model_update import model_update
 from core.rbac.access import Principal
 from core.rbac.permissions import Perm
+from core.workflows import services as workflow_services
 
 ENTITY = "contract"
 
@@ -72,6 +73,7 @@ def contract_update(*, actor: Principal, contract_id, data: dict) -> Contract:
             fields["status"] = requested_status
             if requested_status == ContractStatus.EXECUTED:
                 fields["executed_at"] = timezone.now()
+    previous_status = contract.status
     changes = model_update(contract, fields)
     if changes:
         audit_record(
@@ -80,6 +82,11 @@ def contract_update(*, actor: Principal, contract_id, data: dict) -> Contract:
         )
         event_emit(type="contract.updated",
                    data={**contract_payload(contract), "changes": changes})
+    if "status" in changes:
+        # Submitting starts the matching workflow; withdrawing cancels it.
+        workflow_services.contract_status_changed(
+            actor=actor, contract=contract, previous=previous_status
+        )
     return contract
 
 
