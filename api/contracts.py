@@ -20,12 +20,20 @@ from api.schemas.contracts import (
 from api.security import require
 from core.contracts import selectors, services
 from core.contracts.payloads import contract_payload
+from core.documents import selectors as document_selectors
+from core.documents.payloads import version_summary
 from core.rbac.permissions import Perm
 
 router = Router(tags=["Contracts"])
 
 
 contract_out = contract_payload
+
+
+def _latest_version(c) -> dict | None:
+    # One indexed query (the unique (contract, version_number) index read backwards).
+    version = document_selectors.version_latest(contract_id=c.pk)
+    return version_summary(version) if version else None
 
 
 def contract_detail_out(c) -> dict:
@@ -36,7 +44,7 @@ def contract_detail_out(c) -> dict:
         "approved_by": c.approved_by_id,
         "approved_at": c.approved_at,
         "executed_at": c.executed_at,
-        "latest_version": None,
+        "latest_version": _latest_version(c),
     }
 
 

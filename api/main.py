@@ -8,11 +8,14 @@ from api import (
     approvals,
     audit,
     auth,
+    clauses,
     contract_actions,
     contracts,
+    documents,
     errors,
     rbac,
     sla,
+    templates,
     users,
     webhooks,
     workflows,
@@ -32,6 +35,10 @@ api.add_router("/auth/", auth.router)
 api.add_router("/contracts/", contracts.router)
 api.add_router("/contracts/", audit.history_router)
 api.add_router("/contracts/", contract_actions.router)
+api.add_router("/contracts/", documents.router)
+api.add_router("/contract-templates/", templates.router)
+api.add_router("/clauses/", clauses.router)
+api.add_router("/files/", documents.files_router)
 api.add_router("/workflows/", workflows.router)
 api.add_router("/approvals/", approvals.router)
 api.add_router("/audit-logs/", audit.router)

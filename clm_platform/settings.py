@@ -49,6 +49,9 @@ TENANT_APPS = [
     "core.audit",
     "core.events",
     "core.contracts",
+    "core.clauses",
+    "core.templates",
+    "core.documents",
     "core.workflows",
     "core.sla",
 ]
@@ -135,6 +138,56 @@ LOGIN_FAILURE_WINDOW_SECONDS = int(env("LOGIN_FAILURE_WINDOW_SECONDS", "900"))
 
 API_DOCS_ENABLED = env_bool("API_DOCS_ENABLED", True)
 NINJA_PAGINATION_MAX_LIMIT = 100
+
+# Documents (templates' .docx and contract versions) live in object storage: "s3" for any
+# S3-compatible store (Cloudflare R2, AWS S3, MinIO), "local" files for development. Keys are
+# prefixed with the tenant's schema inside the bucket.
+STORAGE_BACKEND = env("STORAGE_BACKEND", "local")
+if STORAGE_BACKEND not in {"local", "s3"}:
+    raise ImproperlyConfigured("STORAGE_BACKEND must be 'local' or 's3'")
+S3_BUCKET = env("S3_BUCKET")
+S3_ENDPOINT_URL = env("S3_ENDPOINT_URL")
+S3_REGION = env("S3_REGION", "auto")
+S3_ADDRESSING_STYLE = env("S3_ADDRESSING_STYLE", "path")
+DOCUMENTS_ROOT = env("DOCUMENTS_ROOT", str(BASE_DIR / ".data" / "documents"))
+if STORAGE_BACKEND == "s3":
+    if not S3_BUCKET:
+        raise ImproperlyConfigured("S3_BUCKET must be set when STORAGE_BACKEND=s3")
+    DOCUMENT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": S3_ENDPOINT_URL,
+            "access_key": env("S3_ACCESS_KEY_ID"),
+            "secret_key": env("S3_SECRET_ACCESS_KEY"),
+            "region_name": S3_REGION,
+            "addressing_style": S3_ADDRESSING_STYLE,
+            "signature_version": "s3v4",
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": True,
+        },
+    }
+else:
+    DOCUMENT_STORAGE = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": DOCUMENTS_ROOT, "allow_overwrite": True},
+    }
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "documents": DOCUMENT_STORAGE,
+}
+# Download URLs (presigned, or signed by this app for local files) live this long.
+DOCUMENT_URL_TTL_SECONDS = int(env("DOCUMENT_URL_TTL_SECONDS", "300"))
+# Uploaded documents above this size are refused with 413.
+DOCUMENT_MAX_UPLOAD_BYTES = int(env("DOCUMENT_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
+# Non-file request data (JSON bodies, form fields) stays small; uploaded files above 2.5 MB
+# spool to a temporary file instead of memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(env("DATA_UPLOAD_MAX_MEMORY_SIZE", str(5 * 1024 * 1024)))
+FILE_UPLOAD_MAX_MEMORY_SIZE = int(env("FILE_UPLOAD_MAX_MEMORY_SIZE", str(2_621_440)))
+# Optional drafting assistant ("package.module.Class", see core/documents/drafting.py).
+DRAFTING_PROVIDER = env("DRAFTING_PROVIDER")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -153,3 +153,6 @@ def scratch_world(transactional_db) -> TenantWorld:
     connection.set_schema_to_public()
     tenant.delete(force_drop=True)
 
+
+# Contract documents: local storage per test, a clause library, a published template.
+from tests.documents_support import library, local_documents, published  # noqa: E402,F401

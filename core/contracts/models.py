@@ -4,6 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -50,6 +51,8 @@ class Contract(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # Text of the latest document version, kept by core.documents for full-text search.
+    document_text = models.TextField(blank=True, default="")
 
     class Meta:
         constraints = [
@@ -78,4 +81,7 @@ class Contract(models.Model):
                      name="contract_counterparty_trgm"),
             GinIndex(fields=["contract_type"], opclasses=["gin_trgm_ops"], condition=LIVE,
                      name="contract_type_trgm"),
+            # Word search over documents; selectors.contract_list uses the same expression.
+            GinIndex(SearchVector("document_text", config="english"), condition=LIVE,
+                     name="contract_document_fts"),
         ]

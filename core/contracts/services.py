@@ -9,6 +9,7 @@ from core.audit.services import audit_record, jsonable
 from core.contracts import rules
 from core.contracts.models import LIVE, Contract, ContractStatus
 from core.contracts.payloads import contract_payload
+from core.documents import services as document_services
 from core.errors import InvalidInput, NotFound
 from core.events.services import event_emit
 from core.model_update import model_update
@@ -119,5 +120,6 @@ def contract_clone(*, actor: Principal, contract_id, title: str | None) -> Contr
         actor=actor.user, entity_type=ENTITY, entity_id=clone.pk, action="created",
         changes={"cloned_from": {"old": None, "new": str(source.pk)}},
     )
+    document_services.version_copy_to_clone(actor=actor, source=source, clone=clone)
     event_emit(type="contract.created", data=contract_payload(clone))
     return clone

@@ -1,0 +1,101 @@
+"""Wire schemas of the clause library API and of clause validation."""
+
+from datetime import datetime
+from decimal import Decimal
+from uuid import UUID
+
+from ninja import Schema
+from pydantic import Field
+
+ClauseIdList = list[str]
+
+
+class MandatoryRuleIn(Schema):
+    contract_types: list[str] = Field(default_factory=list, max_length=50)
+    min_value: float | None = Field(None, ge=0)
+    message: str = Field("", max_length=300)
+
+
+class ClauseIn(Schema):
+    clause_id: str = Field(..., min_length=1, max_length=50)
+    name: str = Field(..., min_length=1, max_length=255)
+    category: str = Field(..., min_length=1, max_length=100)
+    content: str = Field(..., min_length=1, max_length=50_000)
+    tags: list[str] = Field(default_factory=list, max_length=20)
+    alternatives: ClauseIdList = Field(default_factory=list, max_length=50)
+    contract_types: list[str] = Field(default_factory=list, max_length=50)
+    mandatory_rule: MandatoryRuleIn | None = None
+    conflicts_with: ClauseIdList = Field(default_factory=list, max_length=50)
+    is_active: bool = True
+
+
+class ClauseUpdateIn(Schema):
+    name: str | None = Field(None, min_length=1, max_length=255)
+    category: str | None = Field(None, min_length=1, max_length=100)
+    content: str | None = Field(None, min_length=1, max_length=50_000)
+    tags: list[str] | None = Field(None, max_length=20)
+    alternatives: ClauseIdList | None = Field(None, max_length=50)
+    contract_types: list[str] | None = Field(None, max_length=50)
+    mandatory_rule: MandatoryRuleIn | None = None
+    conflicts_with: ClauseIdList | None = Field(None, max_length=50)
+    is_active: bool | None = None
+
+
+class ClauseFilter(Schema):
+    search: str | None = Field(None, max_length=200)
+    category: str | None = Field(None, max_length=100)
+    tag: str | None = Field(None, max_length=40)
+    contract_type: str | None = Field(None, max_length=100)
+    is_active: bool | None = None
+
+
+class MandatoryRuleOut(Schema):
+    contract_types: list[str]
+    min_value: float | None
+    message: str
+
+
+class ClauseOut(Schema):
+    id: UUID
+    clause_id: str
+    version: int
+    is_latest: bool
+    name: str
+    category: str
+    content: str
+    tags: list[str]
+    alternatives: list[str]
+    contract_types: list[str]
+    mandatory_rule: MandatoryRuleOut | None
+    conflicts_with: list[str]
+    is_active: bool
+    created_by: UUID | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ClausePageOut(Schema):
+    count: int
+    next: str | None
+    previous: str | None
+    results: list[ClauseOut]
+
+
+class ValidateClausesIn(Schema):
+    contract_type: str = Field(..., min_length=1, max_length=100)
+    contract_value: Decimal = Field(Decimal("0"), ge=0, max_digits=16, decimal_places=2)
+    selected_clauses: list[str] = Field(default_factory=list, max_length=200)
+    template_id: UUID | None = None
+
+
+class MandatoryClauseOut(Schema):
+    clause_id: str
+    name: str
+    message: str
+
+
+class ValidateClausesOut(Schema):
+    is_valid: bool
+    errors: list[str]
+    warnings: list[str]
+    mandatory_clauses: list[MandatoryClauseOut]
