@@ -40,7 +40,7 @@ def create_workflow(api, world, role="admin", **overrides) -> dict:
 def add_legal(api, world) -> User:
     """A custom `legal` role made through the API, held by a new user of the tenant."""
     r = api.post("/api/roles/", world.token(), {
-        "id": "legal", "name": "Legal", "permissions": ["view_contracts", "view_workflows"]})
+        "id": "legal", "name": "Legal", "permissions": ["view_contracts"]})
     assert r.status_code == 201, r.content
     user = User.objects.create_user(f"legal@{world.tenant.slug}.test", PASSWORD,
                                     tenant=world.tenant, first_name="Lee", last_name="Gal")
