@@ -129,3 +129,25 @@ def library(api, acme, local_documents):
 @pytest.fixture
 def published(api, acme, library) -> dict:
     return make_template(api, acme, status="published")
+
+
+def user_with_permissions(world, *permissions: str) -> str:
+    """A token for a new user of `world` whose only role grants exactly `permissions`."""
+    import uuid
+
+    from django.db import connection
+    from django_tenants.utils import schema_context
+
+    from core.rbac import services as rbac_services
+    from tenants import tokens
+    from tenants.models import User
+
+    tag = uuid.uuid4().hex[:8]
+    user = User.objects.create_user(f"custom-{tag}@{world.schema}.test", "x-Pass-12345!",
+                                    tenant=world.tenant)
+    with schema_context(world.schema):
+        role = rbac_services.role_create(actor=user, name=f"custom {tag}", description="",
+                                         permissions=list(permissions))
+        rbac_services.user_roles_set(actor=user, user=user, role_ids=[role.pk])
+    connection.set_schema_to_public()
+    return tokens.issue_pair(user)["access"]
