@@ -54,6 +54,7 @@ TENANT_APPS = [
     "core.documents",
     "core.workflows",
     "core.sla",
+    "core.webhooks",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
