@@ -1,5 +1,6 @@
 """Bearer-token authentication and the permission each operation declares."""
 
+import sentry_sdk
 from ninja.security import HttpBearer
 
 from core.errors import AuthenticationFailed, PermissionDenied
@@ -13,27 +14,43 @@ class TokenAuth(HttpBearer):
     """Validates the access token that the tenant middleware decoded and builds the principal.
 
     `permission` is what the operation needs; `staff` marks platform-admin operations;
-    `tenant_required` is false for operations that make sense without a tenant (auth/me).
+    `tenant_required` is false for operations that make sense without a tenant (auth/me);
+    `staff_allowed` also lets platform admins in (system health).
     """
 
-    def __init__(self, permission=None, *, staff: bool = False, tenant_required: bool = True):
+    def __init__(self, permission=None, *, staff: bool = False, tenant_required: bool = True,
+                 staff_allowed: bool = False):
         super().__init__()
         self.permission = permission
         self.staff = staff
         self.tenant_required = tenant_required and not staff
+        self.staff_allowed = staff_allowed
 
     def authenticate(self, request, token: str) -> Principal:
-        principal = getattr(request, "_principal", None) or _principal_for(request)
-        request._principal = principal
+        principal = principal_for_request(request)
         if self.staff:
             if not principal.user.is_staff:
                 raise PermissionDenied()
+            return principal
+        if self.staff_allowed and principal.user.is_staff:
             return principal
         if self.tenant_required and principal.tenant is None:
             raise PermissionDenied("This operation needs a tenant; platform admins use /api/admin/")
         if self.permission is not None:
             principal.require(self.permission)
         return principal
+
+
+def principal_for_request(request) -> Principal:
+    """The caller, built once per request: the rate limiter needs it before the operation runs."""
+    principal = getattr(request, "_principal", None)
+    if principal is None:
+        principal = _principal_for(request)
+        request._principal = principal
+        # Ids only: error reports carry no personal data by default.
+        sentry_sdk.set_tag("tenant_id", str(principal.tenant.pk) if principal.tenant else "none")
+        sentry_sdk.set_tag("user_id", str(principal.user.pk))
+    return principal
 
 
 def _principal_for(request) -> Principal:
@@ -56,8 +73,8 @@ def _principal_for(request) -> Principal:
     return build_principal(user, tenant, role_permissions, claims)
 
 
-def require(permission=None) -> TokenAuth:
-    return TokenAuth(permission)
+def require(permission=None, *, staff_allowed: bool = False) -> TokenAuth:
+    return TokenAuth(permission, staff_allowed=staff_allowed)
 
 
 authenticated = TokenAuth(tenant_required=False)

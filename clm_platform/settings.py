@@ -67,8 +67,10 @@ TENANT_BASE_DOMAIN = env("TENANT_BASE_DOMAIN", "localhost")
 
 MIDDLEWARE = [
     "api.middleware.RequestContextMiddleware",
+    "api.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "tenants.middleware.TenantResolutionMiddleware",
+    "api.ratelimit.RateLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
 ]
 
@@ -136,6 +138,15 @@ INVITATION_LIFETIME = timedelta(days=int(env("INVITATION_DAYS", "7")))
 LOGIN_FAILURES_PER_ACCOUNT = int(env("LOGIN_FAILURES_PER_ACCOUNT", "5"))
 LOGIN_FAILURES_PER_IP = int(env("LOGIN_FAILURES_PER_IP", "20"))
 LOGIN_FAILURE_WINDOW_SECONDS = int(env("LOGIN_FAILURE_WINDOW_SECONDS", "900"))
+# Request rate limits per window: per user by the tenant's plan, per client IP when anonymous,
+# stricter per IP on login and register; staff and tenant admins are not limited.
+RATE_LIMIT_ENABLED = env_bool("RATE_LIMIT_ENABLED", True)
+RATE_LIMIT_WINDOW_SECONDS = int(env("RATE_LIMIT_WINDOW_SECONDS", "60"))
+RATE_LIMIT_STANDARD = int(env("RATE_LIMIT_STANDARD", "100"))
+RATE_LIMIT_PREMIUM = int(env("RATE_LIMIT_PREMIUM", "1000"))
+RATE_LIMIT_ANONYMOUS = int(env("RATE_LIMIT_ANONYMOUS", "60"))
+RATE_LIMIT_LOGIN = int(env("RATE_LIMIT_LOGIN", "10"))
+RATE_LIMIT_REGISTER = int(env("RATE_LIMIT_REGISTER", "5"))
 
 API_DOCS_ENABLED = env_bool("API_DOCS_ENABLED", True)
 NINJA_PAGINATION_MAX_LIMIT = 100

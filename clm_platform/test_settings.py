@@ -5,6 +5,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 os.environ.setdefault("ENVIRONMENT", "test")
 os.environ.setdefault("DRAMATIQ_BROKER", "stub")
+# Tests make many calls per user; rate-limit tests set their own small limits.
+for _name in ("STANDARD", "PREMIUM", "ANONYMOUS", "LOGIN", "REGISTER"):
+    os.environ.setdefault(f"RATE_LIMIT_{_name}", "100000")
 
 from clm_platform.settings import *  # noqa: E402,F403
 from clm_platform.settings import REDIS_URL  # noqa: E402

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from api import health
+from api import health, metrics
 from api.errors import standard_error
 from api.main import api
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("healthz", health.healthz),
     path("readyz", health.readyz),
+    path("metrics", metrics.prometheus_view),
 ]
 
 

@@ -156,3 +156,12 @@ def scratch_world(transactional_db) -> TenantWorld:
 
 # Contract documents: local storage per test, a clause library, a published template.
 from tests.documents_support import library, local_documents, published  # noqa: E402,F401
+
+
+@pytest.fixture
+def redis_down(settings):
+    """Every Redis client points at a closed port; the machine's Redis keeps running."""
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    get_redis.cache_clear()
+    yield
+    get_redis.cache_clear()
