@@ -13,6 +13,7 @@ from api import (
     contracts,
     documents,
     errors,
+    health,
     rbac,
     sla,
     templates,
@@ -44,6 +45,7 @@ api.add_router("/approvals/", approvals.router)
 api.add_router("/audit-logs/", audit.router)
 api.add_router("/webhooks/", webhooks.router)
 api.add_router("/users/", users.router)
+api.add_router("/health/", health.router)
 api.add_router("/admin/", admin.router)
 api.add_router("/admin/", sla.router)
 api.add_router("/", rbac.router)
