@@ -150,6 +150,9 @@ def scratch_world(transactional_db) -> TenantWorld:
         world.users[role] = _make_user(tenant, f"{role}@{slug}.test", [role])
     connection.set_schema_to_public()
     yield world
+    # Users first, from inside the schema: their tenant-side rows (roles) go with them.
+    with schema_context(tenant.schema_name):
+        User.objects.filter(tenant=tenant).delete()
     connection.set_schema_to_public()
     tenant.delete(force_drop=True)
 

@@ -146,10 +146,11 @@ class Approval(models.Model):
 
     class Meta:
         constraints = [
+            # At most one: a user or a role. None is left only when the assigned user was
+            # deleted (SET_NULL); such an approval can no longer be decided, only withdrawn.
             models.CheckConstraint(
-                condition=(Q(assigned_user__isnull=False) & Q(assigned_role=""))
-                | (Q(assigned_user__isnull=True) & ~Q(assigned_role="")),
-                name="approval_one_assignee",
+                condition=Q(assigned_user__isnull=True) | Q(assigned_role=""),
+                name="approval_single_assignee",
             ),
         ]
         indexes = [
