@@ -7,23 +7,14 @@ tests use no `db` fixture, so pytest-django never sets up a database for them.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import helm_python as helm
 import pytest
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-CHART_DIR = REPO_ROOT / "helm" / "clm"
-DEPLOY_DIR = REPO_ROOT / "deploy"
-ENVIRONMENTS = ("dev", "staging", "prod")
-RELEASE = "clm"
-NAMESPACE = "clm"
-
-Manifest = dict[str, Any]
+from .support import CHART_DIR, ENVIRONMENTS, NAMESPACE, RELEASE, Manifest, env_values
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -31,21 +22,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "deploy: container image, compose and Helm chart checks")
 
 
-def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """Merge like Helm merges -f files: maps recursively, everything else replaced."""
-    merged = copy.deepcopy(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = deep_merge(merged[key], value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
-
-
-def env_values(env: str, **overrides: Any) -> dict[str, Any]:
-    """An environment's values file, optionally with overrides merged on top."""
-    values = yaml.safe_load((CHART_DIR / f"values-{env}.yaml").read_text()) or {}
-    return deep_merge(values, overrides)
+@pytest.fixture(autouse=True)
+def _clean_state():
+    """Shadows the suite-wide autouse fixture of this name (it flushes Redis and resets the
+    DB schema): these tests use neither, so they run without any service up."""
+    yield
 
 
 @pytest.fixture(scope="session")

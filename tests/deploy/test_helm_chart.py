@@ -13,7 +13,7 @@ import kubernetes_validate
 import pytest
 from kubernetes_validate.utils import SchemaNotFoundError
 
-from .conftest import CHART_DIR, ENVIRONMENTS, NAMESPACE, Manifest, env_values
+from .support import CHART_DIR, ENVIRONMENTS, NAMESPACE, Manifest, env_values
 
 pytestmark = pytest.mark.deploy
 
@@ -91,7 +91,11 @@ def test_every_object_is_valid_kubernetes(manifests: list[Manifest], kube_versio
     assert manifests
     for obj in manifests:
         # Strict: unknown fields fail; an unknown kind raises SchemaNotFoundError.
-        kubernetes_validate.validate(obj, kube_version, strict=True)
+        try:
+            kubernetes_validate.validate(obj, kube_version, strict=True)
+        except kubernetes_validate.ValidationError as error:
+            where = ".".join(str(part) for part in error.path)
+            pytest.fail(f"{obj['kind']}/{obj['metadata']['name']}: {where}: {error.message}")
 
 
 def test_validator_rejects_unknown_kinds_and_fields() -> None:
@@ -308,8 +312,9 @@ def test_autoscaling_targets_the_right_deployment(
     assert 1 <= scaling["minReplicas"] <= scaling["maxReplicas"]
     (metric,) = hpa["spec"]["metrics"]
     assert metric["resource"]["name"] == "cpu"
-    assert metric["resource"]["target"]["averageUtilization"] == (
-        scaling["targetCPUUtilizationPercentage"]
+    assert (
+        metric["resource"]["target"]["averageUtilization"]
+        == (scaling["targetCPUUtilizationPercentage"])
     )
     # The HPA owns the replica count; a fixed one would reset it on every upgrade.
     assert "replicas" not in target["spec"]
@@ -390,15 +395,13 @@ def test_configmap_holds_settings_and_no_credentials(
     assert not SECRET_KEYS & set(data)
 
 
-def test_credentials_come_from_the_existing_secret(
-    manifests: list[Manifest], values: dict
-) -> None:
+def test_credentials_come_from_the_existing_secret(manifests: list[Manifest], values: dict) -> None:
     secret = values["credentials"]["existingSecret"]
     assert not objects_of(manifests, "Secret"), "the chart must not create credentials"
     required = set(values["credentials"]["requiredKeys"])
     for workload in workloads(manifests):
         env = env_map(container(workload))
-        assert SECRET_KEYS <= set(env), workload["metadata"]["name"]
+        assert set(env) >= SECRET_KEYS, workload["metadata"]["name"]
         for key in SECRET_KEYS:
             ref = env[key]["valueFrom"]["secretKeyRef"]
             assert ref["name"] == secret
@@ -417,6 +420,19 @@ def test_chart_defaults_alone_do_not_render(render) -> None:
     # Every environment must choose its Secret and domain explicitly.
     with pytest.raises(helm.HelmRenderError, match="is required"):
         render(None)
+
+
+@pytest.mark.parametrize(
+    ("override", "complaint"),
+    [
+        ({"web": {"autoscalling": {"enabled": False}}}, "autoscalling"),  # a typo is not ignored
+        ({"config": {"environment": "dev"}}, "environment"),  # dev relaxes production checks
+        ({"worker": {"processes": 0}}, "processes"),
+    ],
+)
+def test_values_schema_rejects_mistakes(render, override: dict, complaint: str) -> None:
+    with pytest.raises(helm.HelmValuesError, match=complaint):
+        render(env_values("prod", **override))
 
 
 def test_config_changes_roll_the_pods(render, rendered_envs) -> None:
@@ -463,7 +479,6 @@ def test_environments_differ_where_they_should(chart) -> None:
         assert (
             prod[component]["autoscaling"]["minReplicas"]
             > staging[component]["autoscaling"]["minReplicas"]
-            or component == "worker"
         )
         assert (
             prod[component]["autoscaling"]["maxReplicas"]
@@ -471,6 +486,4 @@ def test_environments_differ_where_they_should(chart) -> None:
         )
     assert prod["web"]["autoscaling"]["minReplicas"] >= 3, "survive a zone and a rollout"
     assert prod["migrations"]["maxProcesses"] > dev["migrations"]["maxProcesses"]
-    assert (
-        prod["migrations"]["activeDeadlineSeconds"] > dev["migrations"]["activeDeadlineSeconds"]
-    )
+    assert prod["migrations"]["activeDeadlineSeconds"] > dev["migrations"]["activeDeadlineSeconds"]
