@@ -148,6 +148,12 @@ RATE_LIMIT_ANONYMOUS = int(env("RATE_LIMIT_ANONYMOUS", "60"))
 RATE_LIMIT_LOGIN = int(env("RATE_LIMIT_LOGIN", "10"))
 RATE_LIMIT_REGISTER = int(env("RATE_LIMIT_REGISTER", "5"))
 
+# Error reporting: off unless SENTRY_DSN is set (clm_platform/sentry.py, initialised at the end).
+SENTRY_DSN = env("SENTRY_DSN")
+SENTRY_RELEASE = env("SENTRY_RELEASE")
+SENTRY_TRACES_SAMPLE_RATE = float(env("SENTRY_TRACES_SAMPLE_RATE", "0"))
+SENTRY_SEND_DEFAULT_PII = env_bool("SENTRY_SEND_DEFAULT_PII", False)
+
 API_DOCS_ENABLED = env_bool("API_DOCS_ENABLED", True)
 NINJA_PAGINATION_MAX_LIMIT = 100
 
@@ -219,3 +225,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }
+
+from clm_platform.sentry import init_sentry  # noqa: E402 - settings above configure it
+
+init_sentry(dsn=SENTRY_DSN, environment=ENVIRONMENT, release=SENTRY_RELEASE,
+            traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE, send_default_pii=SENTRY_SEND_DEFAULT_PII)
