@@ -1,13 +1,15 @@
 """Wire schemas of SLA rules and breaches (the reference's admin envelopes)."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 Hours = Field(..., ge=1, le=24 * 365, description="hours")
+ContractType = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+Priority = Annotated[str, StringConstraints(min_length=1, max_length=50)]
 
 
 class SLARuleIn(Schema):
@@ -15,8 +17,8 @@ class SLARuleIn(Schema):
     description: str = Field("", max_length=5000)
     response_time: int = Hours
     resolution_time: int = Hours
-    priority_levels: list[str] | None = Field(None, max_length=20)
-    contract_types: list[str] = Field(default_factory=list, max_length=50)
+    priority_levels: list[Priority] | None = Field(None, max_length=20)
+    contract_types: list[ContractType] = Field(default_factory=list, max_length=50)
     is_active: bool = True
 
 
@@ -25,8 +27,8 @@ class SLARuleUpdateIn(Schema):
     description: str | None = Field(None, max_length=5000)
     response_time: int | None = Field(None, ge=1, le=24 * 365)
     resolution_time: int | None = Field(None, ge=1, le=24 * 365)
-    priority_levels: list[str] | None = Field(None, max_length=20)
-    contract_types: list[str] | None = Field(None, max_length=50)
+    priority_levels: list[Priority] | None = Field(None, max_length=20)
+    contract_types: list[ContractType] | None = Field(None, max_length=50)
     is_active: bool | None = None
 
 

@@ -2,21 +2,22 @@
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 WorkflowStatusValue = Literal["active", "archived"]
 Money = Field(None, ge=0, max_digits=16, decimal_places=2)
 Assignee = Field(..., min_length=1, max_length=20, description='"role:<id>" or "user:<uuid>"')
+ContractType = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 
 
 class StepIn(Schema):
     step_number: int = Field(..., ge=1, le=50)
     name: str = Field(..., min_length=1, max_length=200)
-    assigned_to: list[str] = Assignee
+    assigned_to: list[Annotated[str, StringConstraints(max_length=100)]] = Assignee
     required_approval: bool = True
     due_in_hours: int | None = Field(None, ge=1, le=24 * 365)
 
@@ -34,7 +35,7 @@ class WorkflowIn(Schema):
     description: str = Field("", max_length=5000)
     status: WorkflowStatusValue = "active"
     steps: list[StepIn] = Field(..., min_length=1, max_length=50)
-    contract_types: list[str] = Field(default_factory=list, max_length=50)
+    contract_types: list[ContractType] = Field(default_factory=list, max_length=50)
     min_value: Decimal | None = Money
     max_value: Decimal | None = Money
 
@@ -44,7 +45,7 @@ class WorkflowUpdateIn(Schema):
     description: str | None = Field(None, max_length=5000)
     status: WorkflowStatusValue | None = None
     steps: list[StepIn] | None = Field(None, min_length=1, max_length=50)
-    contract_types: list[str] | None = Field(None, max_length=50)
+    contract_types: list[ContractType] | None = Field(None, max_length=50)
     min_value: Decimal | None = Money
     max_value: Decimal | None = Money
 

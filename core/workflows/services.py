@@ -123,6 +123,9 @@ def _locked_workflow(workflow_id) -> Workflow:
 def workflow_update(*, actor: Principal, workflow_id, data: dict) -> Workflow:
     """Running instances keep the steps they were started with."""
     workflow = _locked_workflow(workflow_id)
+    nulls = [k for k, v in data.items() if v is None and k not in ("min_value", "max_value")]
+    if nulls:
+        raise InvalidInput({k: ["This field may not be null"] for k in nulls})
     if "steps" in data:
         data["steps"] = _check_steps(actor=actor, steps=data["steps"])
     _check_range(data.get("min_value", workflow.min_value),

@@ -71,6 +71,7 @@ def _step(number, *assignees, **extra):
         ({"name": ""}, "name", None),
         ({"status": "paused"}, "status", None),
         ({"min_value": 10, "max_value": 5}, "max_value", "at least"),
+        ({"contract_types": ["x" * 101]}, "contract_types", None),
     ],
 )
 def test_create_rejects_bad_input_with_details(api, acme, overrides, field, message):
@@ -171,6 +172,9 @@ def test_update_changes_fields_and_is_audited(api, acme):
     details = assert_error(api.put(f"/api/workflows/{workflow['id']}/", acme.token(),
                                    {"min_value": 500, "max_value": 100}), 400)["details"]
     assert "max_value" in details
+    details = assert_error(api.put(f"/api/workflows/{workflow['id']}/", acme.token(),
+                                   {"status": None, "min_value": None}), 400)["details"]
+    assert list(details) == ["status"]
 
 
 def test_editing_a_workflow_leaves_running_instances_on_their_snapshot(api, acme):
