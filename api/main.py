@@ -21,8 +21,16 @@ from api import (
     webhooks,
     workflows,
 )
+from api.openapi import document_errors
 
-api = NinjaAPI(
+
+class ClmAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        return document_errors(schema)
+
+
+api = ClmAPI(
     title="CLM Platform API",
     version="1.0.0",
     description="Multi-tenant Contract Lifecycle Management. Authenticate with a Bearer JWT.",

@@ -6,6 +6,9 @@ import re
 import time
 import uuid
 
+from django.conf import settings
+
+from api.errors import error_response
 from core import context
 
 log = logging.getLogger("clm.request")
@@ -61,3 +64,37 @@ class RequestContextMiddleware:
                 }
             )
         )
+
+
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+_ACCEPTED_TYPES = ("application/json", "multipart/form-data")
+
+
+class BodyGuardMiddleware:
+    """Refuses API bodies that are too large (413) or not JSON/multipart (415) before parsing.
+
+    Multipart uploads are capped by the upload endpoints themselves (their own, larger limit).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method in _BODY_METHODS and request.path.startswith("/api/"):
+            content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+            length = _content_length(request)
+            if length and content_type not in _ACCEPTED_TYPES:
+                return error_response(415, "Unsupported media type",
+                                      "Send a JSON body (application/json)")
+            if content_type == "application/json" and length > settings.API_MAX_JSON_BYTES:
+                limit = settings.API_MAX_JSON_BYTES
+                return error_response(413, "Payload too large",
+                                      f"JSON bodies are limited to {limit} bytes")
+        return self.get_response(request)
+
+
+def _content_length(request) -> int:
+    try:
+        return max(0, int(request.META.get("CONTENT_LENGTH") or 0))
+    except ValueError:
+        return 0

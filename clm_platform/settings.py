@@ -40,6 +40,7 @@ SHARED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "ninja",
+    "corsheaders",
     "dramatiq_crontab",
     "tenants",
 ]
@@ -69,9 +70,11 @@ MIDDLEWARE = [
     "api.middleware.RequestContextMiddleware",
     "api.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "api.middleware.BodyGuardMiddleware",
     "tenants.middleware.TenantResolutionMiddleware",
     "api.ratelimit.RateLimitMiddleware",
-    "django.middleware.common.CommonMiddleware",
 ]
 
 ROOT_URLCONF = "clm_platform.urls"
@@ -95,6 +98,8 @@ DATABASES = {
 }
 DATABASES["default"]["ENGINE"] = "clm_platform.db"
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+# Processes of `migrate_schemas --executor=multiprocessing` (2 was fastest on 2 cores).
+TENANT_MULTIPROCESSING_MAX_PROCESSES = int(env("TENANT_MULTIPROCESSING_MAX_PROCESSES", "2"))
 
 # Webhook targets in these ranges are refused (SSRF) unless allowed here; never in production.
 WEBHOOK_ALLOW_LOOPBACK = env_bool("WEBHOOK_ALLOW_LOOPBACK", IS_DEV)
@@ -155,6 +160,8 @@ SENTRY_TRACES_SAMPLE_RATE = float(env("SENTRY_TRACES_SAMPLE_RATE", "0"))
 SENTRY_SEND_DEFAULT_PII = env_bool("SENTRY_SEND_DEFAULT_PII", False)
 
 API_DOCS_ENABLED = env_bool("API_DOCS_ENABLED", True)
+# JSON request bodies above this are refused with 413 before they are parsed.
+API_MAX_JSON_BYTES = int(env("API_MAX_JSON_BYTES", str(1024 * 1024)))
 NINJA_PAGINATION_MAX_LIMIT = 100
 
 # Documents (templates' .docx and contract versions) live in object storage: "s3" for any
@@ -216,6 +223,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# TLS ends at the ingress; it tells us the original scheme.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "0" if IS_DEV else "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_REFERRER_POLICY = "same-origin"
+# Browsers may call the API only from these origins (front ends); none by default.
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_EXPOSE_HEADERS = [
+    "X-Request-ID", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset",
+    "Retry-After",
+]
 
 LOGGING = {
     "version": 1,
