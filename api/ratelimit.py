@@ -133,6 +133,8 @@ class RateLimitMiddleware:
         if decision.admitted:
             response = self.get_response(request)
         else:
+            # The operation never runs; the request log line still names the caller.
+            request.auth = getattr(request, "_principal", None)
             response = domain_error_response(RateLimited(
                 decision.retry_after,
                 f"Rate limit of {limit} requests per {window} seconds exceeded; "

@@ -230,6 +230,11 @@ def user_roles_update(*, actor, user: User, role_ids: list[str]) -> list[str]:
     return rbac_services.user_roles_set(actor=actor, user=user, role_ids=role_ids)
 
 
+# Host labels the platform itself may use: a tenant named so would capture their requests.
+RESERVED_SLUGS = frozenset({"admin", "api", "app", "docs", "mail", "public", "static", "status",
+                            "www"})
+
+
 class TenantCreated(NamedTuple):
     tenant: Tenant
     admin: User | None
@@ -250,6 +255,8 @@ def tenant_create(*, actor, name: str, slug: str, plan: str, admin_email: str,
     With a password the admin can log in at once; without one they get a one-time invitation
     (its token is returned once, only its hash is stored) and set their password on register.
     """
+    if slug in RESERVED_SLUGS:
+        raise InvalidInput({"slug": [f"'{slug}' is reserved"]})
     admin_email = admin_email.strip().lower()
     if User.objects.filter(email=admin_email).exists():
         raise InvalidInput({"admin_email": ["A user with this email already exists"]})

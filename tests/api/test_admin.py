@@ -190,6 +190,7 @@ def test_staff_provisions_a_tenant_with_an_invitation(api, staff_token):
     [
         ({"slug": "Bad Slug"}, "slug"),
         ({"slug": "-x"}, "slug"),
+        ({"slug": "api"}, "slug"),
         ({"plan": "gold"}, "plan"),
         ({"admin_email": "nope"}, "admin_email"),
         ({"admin_password": "password"}, "admin_password"),

@@ -1,5 +1,6 @@
 """Rate limits: the atomic script, plans, unlimited callers, anonymous IPs, headers, fail-open."""
 
+import json
 import logging
 import threading
 import time
@@ -68,7 +69,7 @@ def test_concurrent_api_calls_admit_exactly_the_users_limit(acme, settings):
     assert statuses.count(429) == 20
 
 
-def test_headers_count_down_then_429_with_retry_after(api, acme, limits):
+def test_headers_count_down_then_429_with_retry_after(api, acme, limits, caplog):
     token = acme.token("user")
     before = int(time.time())
     for remaining in (2, 1, 0):
@@ -77,7 +78,10 @@ def test_headers_count_down_then_429_with_retry_after(api, acme, limits):
         assert r["X-RateLimit-Limit"] == "3"
         assert r["X-RateLimit-Remaining"] == str(remaining)
         assert before + 59 <= int(r["X-RateLimit-Reset"]) <= int(time.time()) + 61
-    r = api.get("/api/contracts/", token)
+    with caplog.at_level(logging.INFO, logger="clm.request"):
+        r = api.get("/api/contracts/", token)
+    line = json.loads([rec for rec in caplog.records if rec.name == "clm.request"][-1].message)
+    assert (line["status"], line["user"]) == (429, str(acme.users["user"].pk))
     body = assert_error(r, 429, "Too many requests")
     assert "3 requests per 60 seconds" in body["detail"]
     assert 1 <= int(r["Retry-After"]) <= 60
