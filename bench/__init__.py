@@ -1,0 +1,1 @@
+"""Benchmarks of CLM Platform (`make bench`): figures printed and written to bench/results/."""

@@ -1,0 +1,76 @@
+"""Running the load generator in its own process and summarising what it saw."""
+
+import json
+import statistics
+import subprocess
+
+from bench import env
+
+
+def load(port: int, requests: list[dict], *, seconds: float, threads: int = 4,
+         max_requests: int | None = None) -> dict:
+    spec = {"port": port, "requests": requests, "seconds": seconds, "threads": threads}
+    if max_requests:
+        spec["max_requests"] = max_requests
+    out = subprocess.run(
+        [env.PY, "-m", "bench.loadgen"], input=json.dumps(spec), capture_output=True,
+        text=True, check=True, cwd=env.ROOT, env=env.server_env(),
+    ).stdout
+    return json.loads(out)
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def summary(result: dict) -> dict:
+    lat = result["latencies_ms"]
+    return {
+        "rps": round(result["rps"], 1),
+        "p50_ms": round(pct(lat, 50), 2),
+        "p99_ms": round(pct(lat, 99), 2),
+        "requests": len(lat),
+        "errors": result["errors"],
+        "statuses": result["statuses"],
+    }
+
+
+def median(values) -> float:
+    values = [v for v in values if v == v]
+    return statistics.median(values) if values else float("nan")
+
+
+def get(path: str, token: str | None = None) -> dict:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return {"method": "GET", "path": path, "headers": headers}
+
+
+def post(path: str, token: str | None, body) -> dict:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return {"method": "POST", "path": path, "headers": headers, "body": body}
+
+
+def interleaved(port: int, cases: dict[str, list[dict]], *, rounds: int, seconds: float,
+                threads: int = 4) -> dict:
+    """Each case for `seconds`, case order alternating every round; medians per case and the
+    per-round figures, so ratios can be taken round by round."""
+    names = list(cases)
+    per_round: list[dict] = []
+    for r in range(rounds):
+        order = names if r % 2 == 0 else list(reversed(names))
+        row = {}
+        for name in order:
+            row[name] = summary(load(port, cases[name], seconds=seconds, threads=threads))
+        per_round.append(row)
+    medians = {
+        name: {
+            key: round(median([row[name][key] for row in per_round]), 2)
+            for key in ("rps", "p50_ms", "p99_ms")
+        } | {"errors": sum(row[name]["errors"] for row in per_round)}
+        for name in names
+    }
+    return {"medians": medians, "rounds": per_round}
