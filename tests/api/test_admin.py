@@ -244,3 +244,36 @@ def test_update_unknown_tenant_is_404(api, staff_token, db):
     assert_error(api.patch(f"/api/admin/tenants/{uuid.uuid4()}/", staff_token,
                            {"plan": "premium"}), 404, "Resource not found")
 
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_admins_demoting_each_other_at_once_leave_one_admin(scratch_world):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+    from django.test import Client
+
+    first = scratch_world.users["admin"]
+    with schema_context(scratch_world.schema):
+        second = _make_user(scratch_world.tenant, f"second@{scratch_world.tenant.slug}.test",
+                            ["admin"])
+    connection.set_schema_to_public()
+    barrier = threading.Barrier(2)
+
+    def demote(actor, target):
+        try:
+            barrier.wait()
+            return Client().put(
+                f"/api/admin/users/{target.pk}/roles/", '{"roles": ["manager"]}',
+                content_type="application/json",
+                HTTP_AUTHORIZATION=f"Bearer {tokens.issue_pair(actor)['access']}",
+            ).status_code
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        statuses = sorted(pool.map(demote, [first, second], [second, first]))
+    assert statuses == [200, 409]
+    with schema_context(scratch_world.schema):
+        assert UserRole.objects.filter(role_id="admin").count() == 1
