@@ -4,7 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVector
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -51,8 +51,9 @@ class Contract(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     deleted_at = models.DateTimeField(null=True, blank=True)
-    # Text of the latest document version, kept by core.documents for full-text search.
-    document_text = models.TextField(blank=True, default="")
+    # Words of the latest document version (its text lives on the version), kept by
+    # core.documents. Stored rather than computed so no query ever runs to_tsvector per row.
+    document_search = SearchVectorField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -81,7 +82,6 @@ class Contract(models.Model):
                      name="contract_counterparty_trgm"),
             GinIndex(fields=["contract_type"], opclasses=["gin_trgm_ops"], condition=LIVE,
                      name="contract_type_trgm"),
-            # Word search over documents; selectors.contract_list uses the same expression.
-            GinIndex(SearchVector("document_text", config="english"), condition=LIVE,
-                     name="contract_document_fts"),
+            # Word search over documents (selectors.contract_list).
+            GinIndex(fields=["document_search"], condition=LIVE, name="contract_document_fts"),
         ]

@@ -2,7 +2,7 @@
 
 from datetime import UTC, date, datetime, time
 
-from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.contrib.postgres.search import SearchQuery
 from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -25,25 +25,24 @@ SORTABLE = {
 
 def contract_get(*, contract_id) -> Contract:
     """A live contract of the current tenant, or NotFound (also for malformed ids)."""
-    contract = Contract.objects.filter(LIVE, pk=contract_id).defer("document_text").first()
+    contract = Contract.objects.filter(LIVE, pk=contract_id).defer("document_search").first()
     if contract is None:
         raise NotFound()
     return contract
 
 
 def contract_list(*, status: str | None = None, search: str | None = None, ordering=()):
-    # document_text exists for search only; pages never carry it.
-    qs = Contract.objects.filter(LIVE).defer("document_text")
+    # document_search exists for search only; pages never carry it.
+    qs = Contract.objects.filter(LIVE).defer("document_search")
     if status:
         qs = qs.filter(status=status)
     if search:
         pattern = contains_pattern(search)
-        # The document match is the expression of the contract_document_fts index, so both
-        # halves of the OR are index scans (BitmapOr) at any table size.
-        qs = qs.alias(document=SearchVector("document_text", config="english")).filter(
+        # Every branch of the OR has its own GIN index (trigram, full-text): a BitmapOr.
+        qs = qs.filter(
             Q(title__ilike=pattern) | Q(counterparty__ilike=pattern)
             | Q(contract_type__ilike=pattern)
-            | Q(document=SearchQuery(search, config="english", search_type="plain"))
+            | Q(document_search=SearchQuery(search, config="english", search_type="plain"))
         )
     return qs.order_by(*(ordering or ("-created_at", "-id")))
 

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from django.contrib.postgres.search import SearchVector
 from django.db import transaction
+from django.db.models import Value
 from django.utils import timezone
 
 from core.audit.services import audit_record
@@ -230,8 +232,10 @@ def _store_version(
     # deterministic, so bytes left by a rolled-back attempt are overwritten by the next one.
     storage.put(key, data)
     now = timezone.now()
-    Contract.objects.filter(pk=contract.pk).update(document_text=text, updated_at=now)
-    contract.document_text, contract.updated_at = text, now
+    Contract.objects.filter(pk=contract.pk).update(
+        document_search=SearchVector(Value(text), config="english"), updated_at=now
+    )
+    contract.updated_at = now
     changes = {
         "latest_version": {"old": previous, "new": number},
         "document": {"old": None, "new": key},
