@@ -1,6 +1,7 @@
 """Reads one multipart file from a request, refusing oversized bodies before parsing them."""
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 
 from core.errors import InvalidInput, PayloadTooLarge
 
@@ -42,11 +43,16 @@ def read_upload(request, field: str = "file") -> tuple[bytes, dict]:
         raise _too_large(cap)
     if not request.content_type.startswith("multipart/form-data"):
         raise InvalidInput({field: ["Send the file as multipart/form-data"]})
-    upload = request.FILES.get(field)
+    try:
+        upload = request.FILES.get(field)
+        form = {k: request.POST.get(k) for k in request.POST}
+    except RequestDataTooBig as exc:
+        # Form fields beside the file beyond DATA_UPLOAD_MAX_MEMORY_SIZE.
+        raise _too_large(cap) from exc
     if upload is None:
         raise InvalidInput({field: ["Field is required"]})
     if upload.size > cap:
         raise _too_large(cap)
     if upload.size == 0:
         raise InvalidInput({field: ["The file is empty"]})
-    return upload.read(), {k: request.POST.get(k) for k in request.POST}
+    return upload.read(), form

@@ -379,6 +379,12 @@ def test_upload_errors(api, acme, globex, generated, settings):
     assert_error(upload_version(api, acme, cid, data), 409)
 
 
+def test_upload_with_oversized_form_fields_is_413(api, acme, generated, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    r = upload_version(api, acme, generated["id"], docx_bytes("x"), change_summary="y" * 5000)
+    assert_error(r, 413, "Payload too large")
+
+
 # --- download URLs (local storage) --------------------------------------------------------
 
 def test_download_url_body_and_signed_link(api, acme, generated):
