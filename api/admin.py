@@ -16,7 +16,6 @@ from api.schemas.admin import (
 )
 from api.schemas.users import UserFilter
 from api.security import require, staff_only
-from core.errors import InvalidInput
 from core.rbac.permissions import Perm
 from core.rbac.selectors import roles_by_user
 from tenants import selectors, services
@@ -96,8 +95,7 @@ def create_tenant(request, data: TenantCreateIn):
 
 @router.patch("/tenants/{uuid:tenant_id}/", response=TenantOut, auth=staff_only)
 def update_tenant(request, tenant_id: UUID, data: TenantUpdateIn):
+    # Omitted (or null) fields stay as they are; an empty body changes nothing.
     changes = data.model_dump(exclude_none=True)
-    if not changes:
-        raise InvalidInput({"body": ["Give at least one of plan, is_active"]})
     tenant = selectors.tenant_get(tenant_id=tenant_id)
     return tenant_out(services.tenant_update(actor=request.auth.user, tenant=tenant, data=changes))

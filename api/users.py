@@ -7,7 +7,6 @@ from ninja import Query, Router, Status
 from api.schemas.rbac import InvitationIn, InvitationOut
 from api.schemas.users import UserFilter, UserListOut, UserOut, UserUpdateIn
 from api.security import require
-from core.errors import InvalidInput
 from core.rbac.permissions import Perm
 from tenants import selectors, services
 
@@ -36,9 +35,8 @@ def list_users(request, filters: Query[UserFilter]):
 
 @router.put("/{uuid:user_id}/", response=UserOut, auth=require(Perm.MANAGE_USERS))
 def update_user(request, user_id: UUID, data: UserUpdateIn):
+    # Omitted (or null) fields stay as they are; an empty body changes nothing.
     changes = data.model_dump(exclude_none=True)
-    if not changes:
-        raise InvalidInput({"body": ["Give at least one of first_name, last_name, is_active"]})
     principal = request.auth
     user = selectors.user_get_in_tenant(tenant_id=principal.tenant.pk, user_id=user_id)
     return user_out(services.user_update(actor=principal.user, user=user, data=changes))
