@@ -11,7 +11,7 @@ from django.http import FileResponse
 from ninja import Query, Router, Status
 
 from api.contracts import contract_detail_out
-from api.schemas.clauses import ValidateClausesIn, ValidateClausesOut
+from api.schemas.clauses import ErrorOut, ValidateClausesIn, ValidateClausesOut
 from api.schemas.documents import (
     CompareFilter,
     CompareOut,
@@ -36,7 +36,8 @@ router = Router(tags=["Contract documents"])
 files_router = Router(tags=["Contract documents"])
 
 
-@router.post("/generate/", response={201: GenerateOut}, auth=require(Perm.CREATE_CONTRACTS))
+@router.post("/generate/", response={201: GenerateOut, 404: ErrorOut},
+             auth=require(Perm.CREATE_CONTRACTS))
 def generate_contract(request, data: GenerateIn):
     result = services.contract_generate(
         actor=request.auth, template_id=data.template_id, title=data.title,
@@ -52,7 +53,7 @@ def generate_contract(request, data: GenerateIn):
     })
 
 
-@router.post("/validate-clauses/", response=ValidateClausesOut,
+@router.post("/validate-clauses/", response={200: ValidateClausesOut, 404: ErrorOut},
              auth=require(Perm.VIEW_TEMPLATES))
 def validate_clauses(request, data: ValidateClausesIn):
     template = template_get(template_id=data.template_id) if data.template_id else None
@@ -138,7 +139,8 @@ def download_url(request, contract_id: UUID, version: int | None = Query(None, g
     return body
 
 
-@files_router.get("/{token}/", url_name="document_file", auth=None)
+@files_router.get("/{token}/", url_name="document_file", auth=None,
+                  response={200: None, 403: ErrorOut, 404: ErrorOut})
 def download_file(request, token: str):
     """A document behind a signed, expiring link from download-url (local storage only)."""
     handle, filename = storage.open_signed(token)

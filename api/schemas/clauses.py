@@ -2,12 +2,18 @@
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Annotated
 from uuid import UUID
 
 from ninja import Schema
 from pydantic import Field
 
-ClauseIdList = list[str]
+# Clause ids as core.clauses.rules accepts them (any case; stored upper-case).
+CLAUSE_ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_]{0,19}-[A-Za-z0-9_-]{1,29}$"
+ClauseId = Annotated[str, Field(pattern=CLAUSE_ID_PATTERN)]
+# A reference may pin a version: "CONF-001@2".
+ClauseRef = Annotated[str, Field(pattern=CLAUSE_ID_PATTERN[:-1] + r"(@[1-9][0-9]{0,5})?$")]
+ClauseIdList = list[ClauseId]
 
 
 class MandatoryRuleIn(Schema):
@@ -17,7 +23,7 @@ class MandatoryRuleIn(Schema):
 
 
 class ClauseIn(Schema):
-    clause_id: str = Field(..., min_length=1, max_length=50)
+    clause_id: str = Field(..., min_length=1, max_length=50, pattern=CLAUSE_ID_PATTERN)
     name: str = Field(..., min_length=1, max_length=255)
     category: str = Field(..., min_length=1, max_length=100)
     content: str = Field(..., min_length=1, max_length=50_000)
@@ -83,8 +89,9 @@ class ClausePageOut(Schema):
 
 class ValidateClausesIn(Schema):
     contract_type: str = Field(..., min_length=1, max_length=100)
-    contract_value: Decimal = Field(Decimal("0"), ge=0, max_digits=16, decimal_places=2)
-    selected_clauses: list[str] = Field(default_factory=list, max_length=200)
+    contract_value: Decimal = Field(Decimal("0"), ge=0, le=Decimal("99999999999999.99"),
+                                    max_digits=16, decimal_places=2)
+    selected_clauses: list[ClauseRef] = Field(default_factory=list, max_length=200)
     template_id: UUID | None = None
 
 
@@ -92,6 +99,11 @@ class MandatoryClauseOut(Schema):
     clause_id: str
     name: str
     message: str
+
+
+class ErrorOut(Schema):
+    error: str
+    detail: str
 
 
 class ValidateClausesOut(Schema):

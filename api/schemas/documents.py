@@ -7,7 +7,7 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import Field
 
-from api.schemas.clauses import MandatoryClauseOut
+from api.schemas.clauses import ClauseRef, MandatoryClauseOut
 from api.schemas.contracts import ContractDetailOut
 
 
@@ -16,11 +16,11 @@ class GenerateIn(Schema):
     title: str = Field(..., min_length=1, max_length=255)
     structured_inputs: dict[str, Any] = Field(default_factory=dict, max_length=200)
     user_instructions: str = Field("", max_length=2000)
-    selected_clauses: list[str] = Field(default_factory=list, max_length=200)
+    selected_clauses: list[ClauseRef] = Field(default_factory=list, max_length=200)
 
 
 class CreateVersionIn(Schema):
-    selected_clauses: list[str] = Field(..., max_length=200)
+    selected_clauses: list[ClauseRef] = Field(..., max_length=200)
     change_summary: str = Field("", max_length=500)
     structured_inputs: dict[str, Any] = Field(default_factory=dict, max_length=200)
     user_instructions: str = Field("", max_length=2000)

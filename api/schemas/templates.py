@@ -1,23 +1,40 @@
 """Wire schemas of the contract templates API."""
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import ConfigDict, Field
+
+from api.schemas.clauses import ClauseId
 
 TemplateStatusValue = Literal["draft", "published", "archived"]
+MergeField = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")]
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+TEMPLATE_KEY = r"^(templates/[A-Za-z0-9][A-Za-z0-9._/-]{0,480})?$"
+
+
+class BusinessRules(Schema):
+    """Rules a generated contract must satisfy; unknown rules are refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    min_value: float | None = Field(None, ge=0)
+    max_value: float | None = Field(None, ge=0)
+    allowed_currencies: list[Currency] | None = Field(None, max_length=50)
+    max_term_months: int | None = Field(None, ge=1, le=1200)
+    required_fields: list[MergeField] | None = Field(None, max_length=200)
 
 
 class TemplateIn(Schema):
     name: str = Field(..., min_length=1, max_length=255)
     contract_type: str = Field(..., min_length=1, max_length=100)
     description: str = Field("", max_length=5000)
-    r2_key: str = Field("", max_length=500)
-    merge_fields: list[str] = Field(default_factory=list, max_length=200)
-    mandatory_clauses: list[str] = Field(default_factory=list, max_length=200)
-    business_rules: dict[str, Any] = Field(default_factory=dict)
+    r2_key: str = Field("", max_length=500, pattern=TEMPLATE_KEY)
+    merge_fields: list[MergeField] = Field(default_factory=list, max_length=200)
+    mandatory_clauses: list[ClauseId] = Field(default_factory=list, max_length=200)
+    business_rules: BusinessRules = Field(default_factory=BusinessRules)
     status: TemplateStatusValue = "draft"
 
 
@@ -25,10 +42,10 @@ class TemplateUpdateIn(Schema):
     name: str | None = Field(None, min_length=1, max_length=255)
     contract_type: str | None = Field(None, min_length=1, max_length=100)
     description: str | None = Field(None, max_length=5000)
-    r2_key: str | None = Field(None, max_length=500)
-    merge_fields: list[str] | None = Field(None, max_length=200)
-    mandatory_clauses: list[str] | None = Field(None, max_length=200)
-    business_rules: dict[str, Any] | None = None
+    r2_key: str | None = Field(None, max_length=500, pattern=TEMPLATE_KEY)
+    merge_fields: list[MergeField] | None = Field(None, max_length=200)
+    mandatory_clauses: list[ClauseId] | None = Field(None, max_length=200)
+    business_rules: BusinessRules | None = None
     status: TemplateStatusValue | None = None
 
 
@@ -48,7 +65,7 @@ class TemplateOut(Schema):
     r2_key: str
     merge_fields: list[str]
     mandatory_clauses: list[str]
-    business_rules: dict[str, Any]
+    business_rules: dict
     created_by: UUID | None
     created_at: datetime
     updated_at: datetime

@@ -60,7 +60,8 @@ def _clean(data: dict) -> dict:
             if not data[text]:
                 raise InvalidInput({text: ["This field may not be blank"]})
     if "business_rules" in data:
-        data["business_rules"] = rules.check_business_rules(data["business_rules"] or {})
+        given = {k: v for k, v in data["business_rules"].items() if v is not None}
+        data["business_rules"] = rules.check_business_rules(given)
     if "merge_fields" in data:
         data["merge_fields"] = rules.check_merge_fields(data["merge_fields"])
     if "mandatory_clauses" in data:

@@ -45,7 +45,8 @@ def test_create_returns_version_1_and_writes_audit(api, acme):
 )
 def test_create_rejects_bad_input(api, acme, overrides, field):
     r = create(api, acme, {**CONF, **overrides})
-    assert field in assert_error(r, 400, "Invalid input")["details"]
+    details = assert_error(r, 400, "Invalid input")["details"]
+    assert any(key.startswith(field) for key in details), details
 
 
 def test_create_requires_fields(api, acme):
@@ -228,10 +229,8 @@ def test_validate_bad_input(api, acme):
     r = api.post("/api/contracts/validate-clauses/", acme.token(), {"contract_value": -1})
     details = assert_error(r, 400)["details"]
     assert "contract_type" in details and "contract_value" in details
-    r = validate(api, acme, selected_clauses=["not a clause id"])
-    assert assert_error(r, 400)["details"]["selected_clauses"] == [
-        "Unknown clause: not a clause id"
-    ]
+    r = validate(api, acme, selected_clauses=["CONF-001", "not a clause id"])
+    assert "selected_clauses.1" in assert_error(r, 400)["details"]
     assert_error(api.post("/api/contracts/validate-clauses/", None, {}), 401)
 
 
