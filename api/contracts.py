@@ -5,7 +5,7 @@ from uuid import UUID
 from django.http import HttpResponse
 from ninja import Query, Router, Status
 
-from api.pagination import PageParams, ordering, paginate
+from api.pagination import PageParams, json_response, ordering, paginate
 from api.schemas.contracts import (
     CloneIn,
     ContractDetailOut,
@@ -52,7 +52,7 @@ def contract_detail_out(c) -> dict:
 def list_contracts(request, filters: Query[ContractFilter], page: Query[PageParams]):
     order = ordering(page.sort, allowed=selectors.SORTABLE, default=("-created_at", "-id"))
     qs = selectors.contract_list(status=filters.status, search=filters.search, ordering=order)
-    return paginate(request, qs, page, contract_out)
+    return json_response(paginate(request, qs, page, contract_out))
 
 
 @router.post("/", response={201: ContractDetailOut}, auth=require(Perm.CREATE_CONTRACTS))
@@ -81,7 +81,7 @@ def recent_contracts(request, limit: int = Query(10, ge=1, le=100)):
 
 @router.get("/{uuid:contract_id}/", response=ContractDetailOut, auth=require(Perm.VIEW_CONTRACTS))
 def get_contract(request, contract_id: UUID):
-    return contract_detail_out(selectors.contract_get(contract_id=contract_id))
+    return json_response(contract_detail_out(selectors.contract_get(contract_id=contract_id)))
 
 
 @router.put("/{uuid:contract_id}/", response=ContractDetailOut, auth=require(Perm.EDIT_CONTRACTS))

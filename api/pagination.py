@@ -2,7 +2,10 @@
 
 from urllib.parse import urlencode
 
+import orjson
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from ninja import Schema
 from pydantic import Field
 
@@ -48,3 +51,18 @@ def paginate(request, queryset: QuerySet, page: PageParams, serialize) -> dict:
         "previous": previous,
         "results": [serialize(row) for row in rows],
     }
+
+
+_encode_dates = DjangoJSONEncoder().default
+
+
+def json_response(body: dict, status: int = 200) -> HttpResponse:
+    """The body as JSON without ninja's response validation, for hot lists and details.
+
+    Validating a 20-row page through Pydantic and json.dumps cost about 13% of the request's
+    CPU (bench/README.md); orjson takes 1/50 of that. The operation keeps `response=` for the
+    OpenAPI document, so the body must already have the schema's shape (payload functions
+    build it). Dates go through Django's encoder, so the JSON is the same as ninja's.
+    """
+    data = orjson.dumps(body, default=_encode_dates, option=orjson.OPT_PASSTHROUGH_DATETIME)
+    return HttpResponse(data, status=status, content_type="application/json; charset=utf-8")
