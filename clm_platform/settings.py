@@ -156,6 +156,8 @@ RATE_LIMIT_REGISTER = int(env("RATE_LIMIT_REGISTER", "5"))
 # Error reporting: off unless SENTRY_DSN is set (clm_platform/sentry.py, initialised at the end).
 SENTRY_DSN = env("SENTRY_DSN")
 SENTRY_RELEASE = env("SENTRY_RELEASE")
+# Every cluster runs ENVIRONMENT=production; Sentry tells dev, staging and prod apart by this.
+SENTRY_ENVIRONMENT = env("SENTRY_ENVIRONMENT", ENVIRONMENT)
 SENTRY_TRACES_SAMPLE_RATE = float(env("SENTRY_TRACES_SAMPLE_RATE", "0"))
 SENTRY_SEND_DEFAULT_PII = env_bool("SENTRY_SEND_DEFAULT_PII", False)
 
@@ -247,5 +249,5 @@ LOGGING = {
 
 from clm_platform.sentry import init_sentry  # noqa: E402 - settings above configure it
 
-init_sentry(dsn=SENTRY_DSN, environment=ENVIRONMENT, release=SENTRY_RELEASE,
+init_sentry(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT, release=SENTRY_RELEASE,
             traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE, send_default_pii=SENTRY_SEND_DEFAULT_PII)
