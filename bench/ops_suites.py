@@ -67,6 +67,13 @@ def migrations(cfg) -> dict:
     """Item 5: migrate_schemas over N tenants, no-op and one new migration, both executors."""
     count = cfg.migration_tenants
     world.use_database(f"t{count}")
+    try:
+        return _migrations(count)
+    finally:
+        world.use_database("")
+
+
+def _migrations(count: int) -> dict:
     tenants = world.ensure_tenants(count)
     schemas = [t.schema_name for t in tenants] + [world.TEMPLATE_SCHEMA]
     out: dict = {"tenants": len(schemas)}
@@ -79,7 +86,6 @@ def migrations(cfg) -> dict:
                     BENCH_PROBE_APP="1"), 1)
         print(f"bench: migrations {out}", flush=True)
     _forget_probe(schemas)
-    world.use_database("")
     return out
 
 
@@ -191,15 +197,18 @@ def sla_scan(cfg) -> dict:
 
     count = cfg.tenant_counts[-1]
     world.use_database(f"t{count}")
-    from tenants import selectors
+    try:
+        world.ensure_tenants(count)
+        from tenants import selectors
 
-    schemas = [t.schema_name for t in selectors.tenant_list() if t.is_active]
-    now = timezone.now().isoformat()
-    started = time.perf_counter()
-    for schema in schemas:
-        sla_scan_tenant.fn(schema, now)
-    took = time.perf_counter() - started
-    world.use_database("")
+        schemas = [t.schema_name for t in selectors.tenant_list() if t.is_active]
+        now = timezone.now().isoformat()
+        started = time.perf_counter()
+        for schema in schemas:
+            sla_scan_tenant.fn(schema, now)
+        took = time.perf_counter() - started
+    finally:
+        world.use_database("")
     return {"tenants": len(schemas), "scan_s": round(took, 2),
             "ms_per_tenant": round(took / len(schemas) * 1000, 2),
             "note": "tenants without SLA rules or overdue approvals: the scan's floor"}

@@ -23,7 +23,7 @@ from bench import env
 
 TEMPLATE_SLUG = "bench-template"
 TEMPLATE_SCHEMA = "t_bench_template"
-TENANT_PREFIX = "bench-t"
+TENANT_PREFIX = "bench-n"  # never a prefix of TEMPLATE_SLUG
 ROLE = "manager"  # not an admin: the rate limiter only skips admins and staff
 SEARCH_TERM = "northwind"  # in 1% of counterparties
 DOC_TERM = "indemnification"  # in 1% of documents' text
