@@ -100,3 +100,19 @@ def test_debug_stays_off_outside_dev_and_docs_can_be_switched_off():
     assert result.returncode == 0, result.stderr
     assert "debug False" in result.stdout
     assert "docs off" in result.stdout
+
+
+def test_upload_file_names_never_reach_storage_keys(api, acme, published, local_documents):
+    from tests.documents_support import docx_bytes, generate, upload
+
+    contract = generate(api, acme, published["id"])["contract"]
+    r = upload(api, f"/api/contracts/{contract['id']}/versions/upload/", acme.token(),
+               docx_bytes("Signed copy"), filename="../../../../etc/passwd.docx",
+               change_summary="Signed")
+    assert r.status_code == 201, r.content
+    assert r.json()["r2_key"] == f"contracts/{contract['id']}/v2.docx"
+    stored = sorted(p.relative_to(local_documents).as_posix()
+                    for p in local_documents.rglob("*") if p.is_file())
+    assert stored == [f"{acme.schema}/contracts/{contract['id']}/v1.docx",
+                      f"{acme.schema}/contracts/{contract['id']}/v2.docx"]
+    assert not any(".." in p or "passwd" in p for p in stored)
