@@ -14,6 +14,10 @@ ROOT_URLCONF = "bench.urls"
 if os.environ.get("BENCH_COUNT_QUERIES") == "1":
     MIDDLEWARE = ["bench.views.QueryCountMiddleware", *MIDDLEWARE]
 
+# Provisioning the way the product did before its template copy: migrations (or the clone below).
+if os.environ.get("BENCH_PROVISION") == "migrations":
+    TENANT_SCHEMA_FROM_TEMPLATE = False
+
 # Provisioning by schema cloning (the template tenant is a real tenant, so it stays migrated).
 if os.environ.get("BENCH_CLONE_SCHEMA"):
     TENANT_BASE_SCHEMA = os.environ["BENCH_CLONE_SCHEMA"]

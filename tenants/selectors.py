@@ -6,6 +6,7 @@ from django.db.models import Q
 
 from core.errors import NotFound
 from tenants.models import Domain, Tenant, User
+from tenants.schema_template import TEMPLATE_SCHEMA
 
 _TTL_SECONDS = 10.0
 _cache: dict[tuple[str, str], tuple[float, Tenant | None]] = {}
@@ -47,7 +48,9 @@ def user_by_email(*, email: str) -> User | None:
 
 
 def tenant_list():
-    return Tenant.objects.exclude(schema_name="public").order_by("created_at")
+    # The template new schemas are copied from is a tenant only for `migrate_schemas`.
+    return (Tenant.objects.exclude(schema_name__in=["public", TEMPLATE_SCHEMA])
+            .order_by("created_at"))
 
 
 def users_of_tenant(*, tenant_id, search: str = ""):

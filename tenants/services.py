@@ -1,6 +1,7 @@
 """Tenant provisioning, registration, login, refresh, logout and invitations."""
 
 import hashlib
+import logging
 import secrets
 import uuid
 from typing import NamedTuple
@@ -19,8 +20,10 @@ from core.errors import AuthenticationFailed, Conflict, InvalidInput, Permission
 from core.model_update import model_update
 from core.rbac import services as rbac_services
 from core.rbac.models import UserRole
-from tenants import selectors, throttle, tokens
+from tenants import schema_template, selectors, throttle, tokens
 from tenants.models import Domain, Invitation, Tenant, User
+
+logger = logging.getLogger(__name__)
 
 
 def _unique_slug(base: str) -> str:
@@ -43,10 +46,22 @@ def tenant_provision(*, name: str, slug: str | None = None, plan: str = "standar
     Domain.objects.create(
         domain=f"{slug}.{settings.TENANT_BASE_DOMAIN}", tenant=tenant, is_primary=True
     )
-    tenant.create_schema(check_if_exists=True, verbosity=0)
+    _create_schema(tenant)
     with schema_context(tenant.schema_name):
         rbac_services.seed_builtin_roles()
     return tenant
+
+
+def _create_schema(tenant: Tenant) -> None:
+    """A copy of the migrated template (~0.2 s) or, failing that, migrations (2-3 s)."""
+    if getattr(settings, "TENANT_SCHEMA_FROM_TEMPLATE", True):
+        try:
+            with transaction.atomic():
+                schema_template.copy_template(tenant.schema_name)
+            return
+        except schema_template.TemplateUnusable:
+            logger.warning("tenant template unusable; provisioning by migrations", exc_info=True)
+    tenant.create_schema(check_if_exists=True, verbosity=0)
 
 
 def _validate_password(password: str, user: User) -> None:
