@@ -10,14 +10,16 @@ import math
 import time
 import uuid
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import redis
 from django.conf import settings
 
 from api.errors import domain_error_response
 from api.middleware import client_ip
-from api.security import principal_for_request
+from api.security import accept_principal, principal_unless_revoked
 from core.errors import AuthenticationFailed, RateLimited
+from tenants import tokens
 from tenants.redis_client import get_redis
 
 log = logging.getLogger("clm.ratelimit")
@@ -27,24 +29,45 @@ log = logging.getLogger("clm.ratelimit")
 # one script, so concurrent requests can never both take the last slot. Memory is bounded by
 # the limit per key. Returns {admitted, remaining, reset_ms, now_ms}; reset is when the oldest
 # counted request leaves the window, i.e. when a slot frees up.
-_SLIDING_WINDOW = """
-local key = KEYS[1]
-local limit = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
-local count = redis.call('ZCARD', key)
-local admitted = 0
-if count < limit then
-  redis.call('ZADD', key, now, ARGV[3])
-  count = count + 1
-  admitted = 1
+_WINDOW_FUNCTION = """
+local function window_hit(key, limit, window, member)
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+  local count = redis.call('ZCARD', key)
+  local admitted = 0
+  if count < limit then
+    redis.call('ZADD', key, now, member)
+    count = count + 1
+    admitted = 1
+  end
+  redis.call('PEXPIRE', key, window)
+  local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')[2]
+  oldest = oldest and tonumber(oldest) or now
+  return {admitted, limit - count, oldest + window, now}
 end
-redis.call('PEXPIRE', key, window)
-local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')[2]
-oldest = oldest and tonumber(oldest) or now
-return {admitted, limit - count, oldest + window, now}
+"""
+_SLIDING_WINDOW = _WINDOW_FUNCTION + """
+return window_hit(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3])
+"""
+
+# What a request needs from Redis before it runs, in one round trip: the access token's
+# denylist keys, then the rate limit (the caller's bucket, or the anonymous one when the token
+# turns out revoked, as for any failing token). The shared request counters (api/metrics) stay
+# a pipeline after the response: they count the request's status and must not count it early.
+# KEYS: bucket ("" = unlimited), anonymous bucket, denylist keys (0 or 2).
+# ARGV: limit, anonymous limit, window ms, member.
+# Returns {revoked, limited, admitted, remaining, reset_ms, now_ms, limit}.
+_REQUEST = _WINDOW_FUNCTION + """
+local revoked = 0
+for i = 3, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1 then revoked = 1 end
+end
+local key, limit = KEYS[1], tonumber(ARGV[1])
+if revoked == 1 then key, limit = KEYS[2], tonumber(ARGV[2]) end
+if key == '' then return {revoked, 0, 1, 0, 0, 0, 0} end
+local r = window_hit(key, limit, tonumber(ARGV[3]), ARGV[4])
+return {revoked, 1, r[1], r[2], r[3], r[4], limit}
 """
 
 # Stricter per-IP buckets (settings names) for the endpoints that guess passwords or make tenants.
@@ -64,13 +87,7 @@ class Decision:
     retry_after: int  # seconds; meaningful when not admitted
 
 
-def hit(key: str, *, limit: int, window_seconds: int) -> Decision:
-    """Counts one request against `key`. Raises redis.RedisError when Redis is unavailable."""
-    client = get_redis()
-    script = client.register_script(_SLIDING_WINDOW)
-    admitted, remaining, reset_ms, now_ms = script(
-        keys=[key], args=[limit, window_seconds * 1000, uuid.uuid4().hex], client=client
-    )
+def _decision(limit: int, admitted, remaining, reset_ms, now_ms) -> Decision:
     return Decision(
         admitted=bool(admitted),
         limit=limit,
@@ -80,31 +97,69 @@ def hit(key: str, *, limit: int, window_seconds: int) -> Decision:
     )
 
 
-def bucket_for(request) -> tuple[str, int] | None:
-    """(Redis key, limit per window) for this request, or None when the caller is unlimited."""
+def hit(key: str, *, limit: int, window_seconds: int) -> Decision:
+    """Counts one request against `key`. Raises redis.RedisError when Redis is unavailable."""
+    client = get_redis()
+    script = client.register_script(_SLIDING_WINDOW)
+    admitted, remaining, reset_ms, now_ms = script(
+        keys=[key], args=[limit, window_seconds * 1000, uuid.uuid4().hex], client=client
+    )
+    return _decision(limit, admitted, remaining, reset_ms, now_ms)
+
+
+class _Plan(NamedTuple):
+    """What the request script is asked: the bucket (None: unlimited) and whose token to check."""
+
+    key: str | None
+    limit: int
+    anon_key: str
+    principal: object | None
+
+
+def _plan(request) -> _Plan:
     ip = client_ip(request) or "unknown"
+    anon_key = f"rl:anon:ip:{ip}"
     strict = _STRICT_PATHS.get(request.path)
     if strict:
         name, setting = strict
-        return f"rl:{name}:ip:{ip}", getattr(settings, setting)
+        return _Plan(f"rl:{name}:ip:{ip}", getattr(settings, setting), anon_key, None)
     principal = _principal(request)
     if principal is None:
-        return f"rl:anon:ip:{ip}", settings.RATE_LIMIT_ANONYMOUS
+        return _Plan(anon_key, settings.RATE_LIMIT_ANONYMOUS, anon_key, None)
     if principal.user.is_staff or ADMIN_ROLE in principal.roles:
-        return None
+        return _Plan(None, 0, anon_key, principal)
     plan = getattr(principal.tenant, "plan", "standard")
     limit = settings.RATE_LIMIT_PREMIUM if plan == "premium" else settings.RATE_LIMIT_STANDARD
-    return f"rl:user:{principal.user.pk}", limit
+    return _Plan(f"rl:user:{principal.user.pk}", limit, anon_key, principal)
 
 
 def _principal(request):
     if not getattr(request, "token_claims", None):
         return None
     try:
-        return principal_for_request(request)
+        return principal_unless_revoked(request)
     except AuthenticationFailed:
         # A bad token is limited like an anonymous call; the operation answers 401 itself.
         return None
+
+
+def _run(request, plan: _Plan, window: int) -> Decision | None:
+    """One Redis round trip; None when unlimited. Raises redis.RedisError when unavailable."""
+    claims = request.token_claims if plan.principal is not None else None
+    client = get_redis()
+    script = client.register_script(_REQUEST)
+    revoked, limited, *result = script(
+        keys=[plan.key or "", plan.anon_key,
+              *(tokens.access_revocation_keys(claims) if claims else [])],
+        args=[plan.limit, settings.RATE_LIMIT_ANONYMOUS, window * 1000, uuid.uuid4().hex],
+        client=client,
+    )
+    if plan.principal is not None:
+        accept_principal(request, plan.principal, revoked=bool(revoked))
+    if not limited:
+        return None
+    admitted, remaining, reset_ms, now_ms, limit = result
+    return _decision(int(limit), admitted, remaining, reset_ms, now_ms)
 
 
 class RateLimitMiddleware:
@@ -116,20 +171,20 @@ class RateLimitMiddleware:
     def __call__(self, request):
         if not settings.RATE_LIMIT_ENABLED or not request.path.startswith("/api/"):
             return self.get_response(request)
-        bucket = bucket_for(request)
-        if bucket is None:
-            response = self.get_response(request)
-            response["X-RateLimit-Limit"] = "unlimited"
-            response["X-RateLimit-Remaining"] = "unlimited"
-            response["X-RateLimit-Reset"] = str(int(time.time()))
-            return response
-        key, limit = bucket
+        plan = _plan(request)
         window = settings.RATE_LIMIT_WINDOW_SECONDS
         try:
-            decision = hit(key, limit=limit, window_seconds=window)
+            decision = _run(request, plan, window)
         except redis.RedisError as exc:
+            if plan.principal is not None:
+                tokens.denylist_unavailable(request.token_claims)
+                accept_principal(request, plan.principal, revoked=False)
+            if plan.key is None:
+                return _unlimited(self.get_response(request))
             log.warning("rate limiter unavailable, serving %s unlimited: %s", request.path, exc)
             return self.get_response(request)
+        if decision is None:
+            return _unlimited(self.get_response(request))
         if decision.admitted:
             response = self.get_response(request)
         else:
@@ -137,10 +192,17 @@ class RateLimitMiddleware:
             request.auth = getattr(request, "_principal", None)
             response = domain_error_response(RateLimited(
                 decision.retry_after,
-                f"Rate limit of {limit} requests per {window} seconds exceeded; "
+                f"Rate limit of {decision.limit} requests per {window} seconds exceeded; "
                 f"retry in {decision.retry_after} seconds",
             ))
         response["X-RateLimit-Limit"] = str(decision.limit)
         response["X-RateLimit-Remaining"] = str(decision.remaining)
         response["X-RateLimit-Reset"] = str(decision.reset)
         return response
+
+
+def _unlimited(response):
+    response["X-RateLimit-Limit"] = "unlimited"
+    response["X-RateLimit-Remaining"] = "unlimited"
+    response["X-RateLimit-Reset"] = str(int(time.time()))
+    return response

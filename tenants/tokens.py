@@ -87,16 +87,23 @@ def _denylist_key(kind: str, value: str) -> str:
     return f"auth:revoked:{kind}:{value}"
 
 
+def access_revocation_keys(claims: dict) -> list[str]:
+    """Keys whose presence revokes this access token (the rate limiter checks them itself)."""
+    return [_denylist_key("jti", claims["jti"]), _denylist_key("sid", claims.get("sid", ""))]
+
+
 def is_access_revoked(claims: dict) -> bool:
     try:
-        values = get_redis().mget(
-            _denylist_key("jti", claims["jti"]), _denylist_key("sid", claims.get("sid", ""))
-        )
+        values = get_redis().mget(*access_revocation_keys(claims))
     except redis.RedisError:
-        # Availability over strictness: access tokens live 15 minutes; refresh is checked in SQL.
-        log.warning("token denylist unavailable; accepting access token %s", claims["jti"])
+        denylist_unavailable(claims)
         return False
     return any(values)
+
+
+def denylist_unavailable(claims: dict) -> None:
+    # Availability over strictness: access tokens live 15 minutes; refresh is checked in SQL.
+    log.warning("token denylist unavailable; accepting access token %s", claims["jti"])
 
 
 def _denylist(kind: str, value: str, ttl_seconds: int) -> None:
