@@ -27,6 +27,24 @@ class TenantResolutionMiddleware:
         if request.path in PROBE_PATHS:
             # Probes and scrapes must answer without the database and from any Host (pod IP).
             return self.get_response(request)
+        with connection.public_lookup():
+            tenant = self._resolve(request)
+        if tenant is not None and not tenant.is_active:
+            return error_response(403, "Permission denied", "This organization is deactivated")
+
+        request.tenant = tenant
+        if tenant is None:
+            connection.set_schema_to_public()
+        else:
+            connection.set_tenant(tenant)
+        try:
+            return self.get_response(request)
+        finally:
+            # Never let a pooled connection carry this tenant into the next request.
+            connection.set_schema_to_public()
+
+    def _resolve(self, request):
+        """The request's tenant (public-only look-ups); also decodes the access token."""
         host_tenant = selectors.tenant_for_host(request.get_host().split(":")[0].lower())
         request.token_claims = None
         request.token_conflict = False
@@ -45,20 +63,7 @@ class TenantResolutionMiddleware:
             elif str(host_tenant.pk) != claims["tid"]:
                 # A token of another tenant on this tenant's host is refused by the auth layer.
                 request.token_conflict = True
-
-        if tenant is not None and not tenant.is_active:
-            return error_response(403, "Permission denied", "This organization is deactivated")
-
-        request.tenant = tenant
-        if tenant is None:
-            connection.set_schema_to_public()
-        else:
-            connection.set_tenant(tenant)
-        try:
-            return self.get_response(request)
-        finally:
-            # Never let a pooled connection carry this tenant into the next request.
-            connection.set_schema_to_public()
+        return tenant
 
 
 def _tenant_from_claim(tid: str):

@@ -5,7 +5,13 @@ and that setting once left a stale path after a savepoint rollback (django-tenan
 so another tenant's rows could be read. Here the path actually applied on the connection is
 remembered and forgotten on everything that can undo it: a new connection, close, rollback and
 savepoint rollback. The result is at most one SET per tenant switch, without that risk.
+
+`public_lookup()` lets the tenant middleware read public-only tables (tenants, domains) on the
+path the previous request left applied, when that path includes public: those tables exist in
+no other schema, so they resolve the same, and a tenant's first request costs one SET, not two.
 """
+
+from contextlib import contextmanager
 
 from django_tenants.postgresql_backend import base
 
@@ -14,6 +20,16 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._applied_search_path = None
+        self._public_lookup = False
+
+    @contextmanager
+    def public_lookup(self):
+        """Queries of public-only tables only, inside: no SET when public is already searched."""
+        self._public_lookup = True
+        try:
+            yield
+        finally:
+            self._public_lookup = False
 
     def connect(self):
         self._applied_search_path = None
@@ -33,7 +49,11 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def _handle_search_path(self, cursor=None):
         applied = self._applied_search_path
-        if not self._setting_search_path and applied == self._get_cursor_search_paths():
-            return
+        if not self._setting_search_path:
+            wanted = self._get_cursor_search_paths()
+            if applied == wanted:
+                return
+            if self._public_lookup and applied and set(wanted) <= set(applied):
+                return
         super()._handle_search_path(cursor)
         self._applied_search_path = self.search_path_set_schemas
