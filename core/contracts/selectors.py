@@ -1,6 +1,6 @@
 """Reads of contracts: scoped lookups, lists, statistics."""
 
-from datetime import UTC, date, datetime, time
+from datetime import date
 
 from django.contrib.postgres.search import SearchQuery
 from django.db.models import Count, Q
@@ -59,26 +59,31 @@ def _month_start(day: date, months_back: int) -> date:
 
 
 def contract_statistics() -> dict:
-    live = Contract.objects.filter(LIVE)
-    counts = live.aggregate(
-        total=Count("id"),
-        **{status: Count("id", filter=Q(status=status)) for status in ContractStatus.values},
-    )
+    """Counts by status and 12 monthly trend buckets in ONE pass over the live contracts.
+
+    Rows are grouped by status and by the month of each of the three dates; the few groups are
+    summed here. One scan instead of four (the counts, then one per trend field).
+    """
     today = timezone.now().date()
     months = [_month_start(today, back) for back in range(11, -1, -1)]
-    since = datetime.combine(months[0], time.min, tzinfo=UTC)
     trends = {m: {"approved": 0, "rejected": 0, "created": 0} for m in months}
-    for field, key in (("approved_at", "approved"), ("rejected_at", "rejected"),
-                       ("created_at", "created")):
-        rows = (
-            live.filter(**{f"{field}__gte": since})
-            .annotate(month=TruncMonth(field))
-            .values("month")
-            .annotate(n=Count("id"))
-            .values_list("month", "n")
-        )
-        for month, n in rows:
-            trends[month.date()][key] = n
+    counts = {"total": 0, **{status: 0 for status in ContractStatus.values}}
+    groups = (
+        Contract.objects.filter(LIVE)
+        .annotate(created=TruncMonth("created_at"), approved=TruncMonth("approved_at"),
+                  rejected=TruncMonth("rejected_at"))
+        .values_list("status", "created", "approved", "rejected")
+        .annotate(n=Count("*"))
+        .order_by()
+    )
+    for status, *dates, n in groups:
+        counts["total"] += n
+        if status in counts:
+            counts[status] += n
+        for month, key in zip(dates, ("created", "approved", "rejected"), strict=True):
+            bucket = trends.get(month.date()) if month is not None else None
+            if bucket is not None:
+                bucket[key] += n
     counts["monthly_trends"] = [
         {"month": m.strftime("%b"), "period": m.strftime("%Y-%m"), **trends[m]} for m in months
     ]
