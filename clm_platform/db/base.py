@@ -9,6 +9,8 @@ savepoint rollback. The result is at most one SET per tenant switch, without tha
 `public_lookup()` lets the tenant middleware read public-only tables (tenants, domains) on the
 path the previous request left applied, when that path includes public: those tables exist in
 no other schema, so they resolve the same, and a tenant's first request costs one SET, not two.
+New connections start on the public path (a libpq startup option, no round trip), so a fresh
+connection's first request needs no SET for its look-ups either.
 """
 
 from contextlib import contextmanager
@@ -31,9 +33,27 @@ class DatabaseWrapper(base.DatabaseWrapper):
         finally:
             self._public_lookup = False
 
+    def _public_path(self) -> list[str]:
+        schema = self.schema_name
+        self.schema_name = base.get_public_schema_name()
+        try:
+            return self._get_cursor_search_paths()
+        finally:
+            self.schema_name = schema
+
+    def get_connection_params(self):
+        params = super().get_connection_params()
+        path = ",".join(base.quote_schema_name(s) for s in self._public_path())
+        options = params.get("options", "")
+        params["options"] = f"{options} -c search_path={path}".strip()
+        return params
+
     def connect(self):
         self._applied_search_path = None
         super().connect()
+        # Set by the startup option above (a pooler that drops it leaves the server default,
+        # "$user", public: public-only tables still resolve, and tenant paths are always SET).
+        self._applied_search_path = self._public_path()
 
     def close(self):
         self._applied_search_path = None
