@@ -48,12 +48,17 @@ class DatabaseWrapper(base.DatabaseWrapper):
         params["options"] = f"{options} -c search_path={path}".strip()
         return params
 
+    def get_new_connection(self, conn_params):
+        connection = super().get_new_connection(conn_params)
+        # Set by the startup option above (a pooler that drops it leaves the server default,
+        # "$user", public: public-only tables still resolve, and tenant paths are always SET).
+        # Known before connection_created handlers (type registration) run their queries.
+        self._applied_search_path = self._public_path()
+        return connection
+
     def connect(self):
         self._applied_search_path = None
         super().connect()
-        # Set by the startup option above (a pooler that drops it leaves the server default,
-        # "$user", public: public-only tables still resolve, and tenant paths are always SET).
-        self._applied_search_path = self._public_path()
 
     def close(self):
         self._applied_search_path = None
