@@ -4,13 +4,14 @@ from uuid import UUID
 
 from ninja import Query, Router
 
-from api.pagination import PageParams, ordering, paginate
+from api.pagination import ordering, page_params, paginate
 from api.schemas.workflows import ApprovalDecisionIn, ApprovalFilter, ApprovalOut, ApprovalPageOut
 from api.security import require
 from core.workflows import selectors, services
 from core.workflows.payloads import approval_payload
 
 router = Router(tags=["Approvals"])
+ApprovalPageParams = page_params("ApprovalPageParams", selectors.APPROVAL_SORTABLE)
 
 
 def approval_out(approval) -> dict:
@@ -20,7 +21,7 @@ def approval_out(approval) -> dict:
 # Any member of the tenant: an approval may be assigned to anyone, by user or by role; what
 # each caller sees and may decide is scoped in the selectors and services.
 @router.get("/", response=ApprovalPageOut, auth=require())
-def list_approvals(request, filters: Query[ApprovalFilter], page: Query[PageParams]):
+def list_approvals(request, filters: Query[ApprovalFilter], page: Query[ApprovalPageParams]):
     order = ordering(page.sort, allowed=selectors.APPROVAL_SORTABLE,
                      default=("-created_at", "-id"))
     qs = selectors.approval_list(principal=request.auth, status=filters.status,

@@ -4,6 +4,7 @@ import json
 
 from ninja import Router, Status
 
+from api.openapi import errors
 from api.schemas.auth import (
     LoginIn,
     LogoutIn,
@@ -25,7 +26,8 @@ def _user_brief(user) -> dict:
     return {"user_id": user.pk, "email": user.email, "tenant_id": user.tenant_id}
 
 
-@router.post("/register/", response={201: TokensOut}, auth=None)
+# 403: sign-up disabled, or the invitation's organization is deactivated.
+@router.post("/register/", response={201: TokensOut}, auth=None, openapi_extra=errors(403))
 def register(request, data: RegisterIn):
     user, pair = services.register(
         email=data.email, password=data.password, full_name=data.full_name,
@@ -34,13 +36,14 @@ def register(request, data: RegisterIn):
     return Status(201, {**pair, "user": _user_brief(user)})
 
 
-@router.post("/login/", response=TokensOut, auth=None)
+# 401: wrong email or password; 403: the user's organization is deactivated.
+@router.post("/login/", response=TokensOut, auth=None, openapi_extra=errors(401, 403))
 def login(request, data: LoginIn):
     user, pair = services.login(email=data.email, password=data.password)
     return {**pair, "user": _user_brief(user)}
 
 
-@router.post("/refresh/", response=RefreshOut, auth=None)
+@router.post("/refresh/", response=RefreshOut, auth=None, openapi_extra=errors(401))
 def refresh(request, data: RefreshIn):
     return services.refresh(refresh_token=data.refresh)
 

@@ -2,7 +2,7 @@
 
 from ninja import Query, Router, Status
 
-from api.pagination import PageParams, ordering, paginate
+from api.pagination import ordering, page_params, paginate
 from api.schemas.clauses import (
     ClauseFilter,
     ClauseIn,
@@ -15,6 +15,7 @@ from core.clauses import selectors, services
 from core.rbac.permissions import Perm
 
 router = Router(tags=["Clauses"])
+ClausePageParams = page_params("ClausePageParams", selectors.SORTABLE)
 
 
 def clause_out(c) -> dict:
@@ -44,7 +45,7 @@ def clause_out(c) -> dict:
 
 
 @router.get("/", response=ClausePageOut, auth=require(Perm.VIEW_TEMPLATES))
-def list_clauses(request, filters: Query[ClauseFilter], page: Query[PageParams]):
+def list_clauses(request, filters: Query[ClauseFilter], page: Query[ClausePageParams]):
     order = ordering(page.sort, allowed=selectors.SORTABLE, default=("clause_id",))
     qs = selectors.clause_list(**filters.model_dump(), ordering=order)
     return paginate(request, qs, page, clause_out)

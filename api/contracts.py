@@ -5,7 +5,7 @@ from uuid import UUID
 from django.http import HttpResponse
 from ninja import Query, Router, Status
 
-from api.pagination import PageParams, json_response, ordering, paginate
+from api.pagination import json_response, ordering, page_params, paginate
 from api.schemas.contracts import (
     CloneIn,
     ContractDetailOut,
@@ -25,6 +25,7 @@ from core.documents.payloads import version_summary
 from core.rbac.permissions import Perm
 
 router = Router(tags=["Contracts"])
+ContractPageParams = page_params("ContractPageParams", selectors.SORTABLE)
 
 
 contract_out = contract_payload
@@ -49,7 +50,7 @@ def contract_detail_out(c) -> dict:
 
 
 @router.get("/", response=ContractPageOut, auth=require(Perm.VIEW_CONTRACTS))
-def list_contracts(request, filters: Query[ContractFilter], page: Query[PageParams]):
+def list_contracts(request, filters: Query[ContractFilter], page: Query[ContractPageParams]):
     order = ordering(page.sort, allowed=selectors.SORTABLE, default=("-created_at", "-id"))
     qs = selectors.contract_list(status=filters.status, search=filters.search, ordering=order)
     return json_response(paginate(request, qs, page, contract_out))

@@ -21,13 +21,19 @@ from api import (
     webhooks,
     workflows,
 )
-from api.openapi import document_errors
+from api.openapi import check_request, document_errors
 
 
 class ClmAPI(NinjaAPI):
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         return document_errors(schema)
+
+    def create_temporal_response(self, request):
+        # Ninja calls this once per operation, after authentication and before reading the
+        # parameters: the one hook that sees every request of every operation.
+        check_request(self, request)
+        return super().create_temporal_response(request)
 
 
 api = ClmAPI(

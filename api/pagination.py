@@ -1,5 +1,6 @@
 """The reference's list envelope: {count, next, previous, results} with limit/offset/sort."""
 
+from typing import Literal
 from urllib.parse import urlencode
 
 import orjson
@@ -7,7 +8,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, create_model
 
 from core.errors import InvalidInput
 
@@ -17,11 +18,27 @@ MAX_LIMIT = 100
 class PageParams(Schema):
     limit: int = Field(20, ge=1, le=MAX_LIMIT)
     offset: int = Field(0, ge=0, le=10_000_000)
-    sort: str | None = Field(None, max_length=64)
+    sort: str | None = None
+
+
+def page_params(name: str, sortable) -> type[PageParams]:
+    """The page parameters of one list, whose `sort` is an enum of the keys it sorts by.
+
+    Each key is offered ascending and "-"-prefixed (descending); a key given with its "-" is
+    the list's only order. The enum is in the OpenAPI document, so clients (and the fuzz test)
+    know which values are accepted; anything else is a 400 from validation.
+    """
+    choices = tuple(
+        choice
+        for key in sorted(sortable)
+        for choice in ((key,) if key.startswith("-") else (key, f"-{key}"))
+    )
+    sort = Field(None, description='Sort key; a "-" prefix sorts descending')
+    return create_model(name, __base__=PageParams, sort=(Literal[choices] | None, sort))
 
 
 def ordering(sort: str | None, *, allowed: dict[str, str], default: tuple[str, ...]):
-    """Maps a public sort key ("-value") to model fields; unknown keys are a 400."""
+    """Maps a public sort key ("-value", validated by page_params) to model fields."""
     if not sort:
         return default
     descending = sort.startswith("-")

@@ -5,7 +5,7 @@ from uuid import UUID
 from django.http import HttpResponse
 from ninja import Query, Router, Status
 
-from api.pagination import PageParams, ordering, paginate
+from api.pagination import ordering, page_params, paginate
 from api.schemas.templates import (
     TemplateFilter,
     TemplateIn,
@@ -20,10 +20,11 @@ from core.templates import selectors, services
 from core.templates.services import template_payload
 
 router = Router(tags=["Templates"])
+TemplatePageParams = page_params("TemplatePageParams", selectors.SORTABLE)
 
 
 @router.get("/", response=TemplatePageOut, auth=require(Perm.VIEW_TEMPLATES))
-def list_templates(request, filters: Query[TemplateFilter], page: Query[PageParams]):
+def list_templates(request, filters: Query[TemplateFilter], page: Query[TemplatePageParams]):
     order = ordering(page.sort, allowed=selectors.SORTABLE, default=("-created_at", "-id"))
     qs = selectors.template_list(**filters.model_dump(), ordering=order)
     return paginate(request, qs, page, template_payload)

@@ -5,7 +5,7 @@ from uuid import UUID
 from django.http import HttpResponse
 from ninja import Query, Router, Status
 
-from api.pagination import PageParams, paginate
+from api.pagination import page_params, paginate
 from api.schemas.webhooks import (
     DeliveryFilter,
     DeliveryOut,
@@ -17,12 +17,13 @@ from api.schemas.webhooks import (
     EndpointUpdateIn,
 )
 from api.security import require
-from core.errors import InvalidInput
 from core.rbac.permissions import Perm
 from core.webhooks import selectors, services
 
 router = Router(tags=["Webhooks"])
 manage = require(Perm.MANAGE_WEBHOOKS)
+# Endpoints and deliveries are always listed newest first.
+NewestFirst = page_params("NewestFirstPageParams", ["-created_at"])
 
 
 def endpoint_out(e) -> dict:
@@ -49,14 +50,8 @@ def delivery_out(d) -> dict:
     }
 
 
-def _no_sort(page: PageParams) -> None:
-    if page.sort:
-        raise InvalidInput({"sort": ["This list is always sorted newest first"]})
-
-
 @router.get("/", response=EndpointPageOut, auth=manage)
-def list_endpoints(request, page: Query[PageParams]):
-    _no_sort(page)
+def list_endpoints(request, page: Query[NewestFirst]):
     return paginate(request, selectors.endpoint_list(), page, endpoint_out)
 
 
@@ -96,8 +91,7 @@ def rotate_secret(request, endpoint_id: UUID):
 
 @router.get("/{uuid:endpoint_id}/deliveries/", response=DeliveryPageOut, auth=manage)
 def list_deliveries(request, endpoint_id: UUID, filters: Query[DeliveryFilter],
-                    page: Query[PageParams]):
-    _no_sort(page)
+                    page: Query[NewestFirst]):
     endpoint = selectors.endpoint_get(endpoint_id=endpoint_id)
     qs = selectors.delivery_list(endpoint=endpoint, status=filters.status)
     return paginate(request, qs, page, delivery_out)

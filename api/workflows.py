@@ -5,7 +5,7 @@ from uuid import UUID
 from django.http import HttpResponse
 from ninja import Query, Router, Status
 
-from api.pagination import PageParams, ordering, paginate
+from api.pagination import ordering, page_params, paginate
 from api.schemas.workflows import (
     InstanceFilter,
     InstanceOut,
@@ -21,10 +21,11 @@ from core.workflows import selectors, services
 from core.workflows.payloads import instance_payload, workflow_payload
 
 router = Router(tags=["Workflows"])
+WorkflowPageParams = page_params("WorkflowPageParams", selectors.SORTABLE)
 
 
 @router.get("/", response=WorkflowPageOut, auth=require(Perm.VIEW_WORKFLOWS))
-def list_workflows(request, filters: Query[WorkflowFilter], page: Query[PageParams]):
+def list_workflows(request, filters: Query[WorkflowFilter], page: Query[WorkflowPageParams]):
     order = ordering(page.sort, allowed=selectors.SORTABLE, default=("-created_at", "-id"))
     qs = selectors.workflow_list(status=filters.status, ordering=order)
     return paginate(request, qs, page, workflow_payload)

@@ -43,6 +43,20 @@ class Conflict(DomainError):
     default_detail = "The request conflicts with the current state of the resource"
 
 
+class ConflictingInput(DomainError):
+    """409 with per-field messages: fields the schema allows one by one contradict each other
+    or the stored resource (an end before the start, a maximum below the minimum).
+
+    400 means the request breaks the OpenAPI schema; rules a schema cannot state answer this.
+    """
+
+    status = 409
+    error = "Conflict"
+
+    def __init__(self, details: dict[str, list[str]]):
+        super().__init__(None, details=details)
+
+
 class PayloadTooLarge(DomainError):
     status = 413
     error = "Payload too large"

@@ -12,11 +12,17 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
-from django_tenants.utils import schema_context
+from django_tenants.utils import get_public_schema_name, schema_context
 
 from core import context
 from core.audit.services import audit_record, diff
-from core.errors import AuthenticationFailed, Conflict, InvalidInput, PermissionDenied
+from core.errors import (
+    AuthenticationFailed,
+    Conflict,
+    ConflictingInput,
+    InvalidInput,
+    PermissionDenied,
+)
 from core.model_update import model_update
 from core.rbac import services as rbac_services
 from core.rbac.models import UserRole
@@ -87,7 +93,7 @@ def register(
 ) -> tuple[User, dict]:
     email = email.strip().lower()
     if User.objects.filter(email=email).exists():
-        raise InvalidInput({"email": ["A user with this email already exists"]})
+        raise Conflict("A user with this email already exists")
     first, last = _split_name(full_name)
     user = User(email=email, first_name=first, last_name=last)
     _validate_password(password, user)
@@ -101,7 +107,7 @@ def register(
             .first()
         )
         if invitation is None or invitation.email.lower() != email:
-            raise InvalidInput({"invite_token": ["Invalid or expired invitation"]})
+            raise ConflictingInput({"invite_token": ["Invalid or expired invitation"]})
         tenant, role_ids = invitation.tenant, invitation.roles
         if not tenant.is_active:
             raise PermissionDenied("This organization is deactivated")
@@ -110,7 +116,12 @@ def register(
     else:
         if not settings.ALLOW_SIGNUP:
             raise PermissionDenied("Sign-up is disabled")
-        tenant = tenant_provision(name=organization or f"{full_name.strip()}'s organization")
+        # Tenants live in the public schema, whatever tenant the request's Host or a stale
+        # token resolved to.
+        with schema_context(get_public_schema_name()):
+            tenant = tenant_provision(
+                name=organization or f"{full_name.strip()}'s organization"
+            )
         role_ids = ["admin"]
 
     user.tenant = tenant
@@ -274,7 +285,7 @@ def tenant_create(*, actor, name: str, slug: str, plan: str, admin_email: str,
         raise InvalidInput({"slug": [f"'{slug}' is reserved"]})
     admin_email = admin_email.strip().lower()
     if User.objects.filter(email=admin_email).exists():
-        raise InvalidInput({"admin_email": ["A user with this email already exists"]})
+        raise Conflict("A user with this email already exists")
     admin = None
     if admin_password is not None:
         admin = User(email=admin_email)

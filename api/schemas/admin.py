@@ -5,9 +5,10 @@ from typing import Literal
 from uuid import UUID
 
 from ninja import Schema
-from pydantic import Field, StrictBool
+from pydantic import Field
 
-from api.schemas.auth import EmailStr
+from api.schemas.types import Email, Input, RoleId, StrictBool
+from tenants.services import RESERVED_SLUGS
 
 Plan = Literal["standard", "premium"]
 
@@ -27,8 +28,8 @@ class UserRolesListOut(Schema):
     total: int
 
 
-class UserRolesIn(Schema):
-    roles: list[str] = Field(..., min_length=1, max_length=20)
+class UserRolesIn(Input):
+    roles: list[RoleId] = Field(..., min_length=1, max_length=20)
 
 
 class TenantOut(Schema):
@@ -45,13 +46,14 @@ class TenantListOut(Schema):
     total: int
 
 
-class TenantCreateIn(Schema):
+class TenantCreateIn(Input):
     name: str = Field(..., min_length=1, max_length=200)
     # The schema is named t_<slug>; PostgreSQL identifiers stop at 63 characters.
-    slug: str = Field(..., min_length=2, max_length=40, pattern=r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
+    slug: str = Field(..., min_length=2, max_length=40, pattern=r"^[a-z0-9][a-z0-9-]*[a-z0-9]$",
+                      json_schema_extra={"not": {"enum": sorted(RESERVED_SLUGS)}})
     plan: Plan = "standard"
-    admin_email: EmailStr
-    admin_password: str | None = Field(None, min_length=1, max_length=256)
+    admin_email: Email
+    admin_password: str | None = Field(None, min_length=8, max_length=256, pattern=r"[^0-9]")
 
 
 class TenantAdminOut(Schema):
@@ -67,6 +69,6 @@ class TenantCreatedOut(TenantOut):
     invite_expires_at: datetime | None
 
 
-class TenantUpdateIn(Schema):
+class TenantUpdateIn(Input):
     plan: Plan | None = None
     is_active: StrictBool | None = None

@@ -1,10 +1,16 @@
 """Wire schemas of the audit-log API."""
 
 from datetime import date, datetime
+from typing import Annotated
 from uuid import UUID
 
 from ninja import Schema
-from pydantic import Field, field_validator
+from pydantic import Field, WithJsonSchema, field_validator
+
+from api.schemas.types import parse_iso_date, parse_iso_datetime
+
+DateOrDateTime = WithJsonSchema({"anyOf": [{"type": "string", "format": "date"},
+                                           {"type": "string", "format": "date-time"}]})
 
 
 class AuditFilter(Schema):
@@ -12,20 +18,19 @@ class AuditFilter(Schema):
     entity_type: str | None = Field(None, max_length=50)
     entity_id: str | None = Field(None, max_length=64)
     performed_by: UUID | None = None
-    start_date: date | datetime | None = Field(None, description="ISO date or date-time")
-    end_date: date | datetime | None = Field(None, description="ISO date (whole day) or date-time")
+    start_date: Annotated[date | datetime, DateOrDateTime] | None = Field(
+        None, description="ISO date or RFC 3339 date-time")
+    end_date: Annotated[date | datetime, DateOrDateTime] | None = Field(
+        None, description="ISO date (whole day) or RFC 3339 date-time")
 
     @field_validator("start_date", "end_date", mode="before")
     @classmethod
     def _iso(cls, value):
-        # One clear message instead of pydantic's one-per-union-member.
-        if value in (None, "") or not isinstance(value, str):
-            return value or None
+        # One clear message instead of pydantic's one-per-union-member; an empty value is
+        # neither format, so it is refused rather than read as "no filter".
         try:
-            return date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(
-                value.replace("Z", "+00:00")
-            )
-        except ValueError as exc:
+            return parse_iso_date(value) if len(value) == 10 else parse_iso_datetime(value)
+        except (TypeError, ValueError) as exc:
             raise ValueError("Enter an ISO date (2026-01-12) or date-time") from exc
 
 

@@ -1,43 +1,37 @@
 """Wire schemas of the authentication API."""
 
-from typing import Annotated
 from uuid import UUID
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from ninja import Schema
-from pydantic import AfterValidator, Field
+from pydantic import Field
+
+from api.schemas.types import Email, Input
+
+# Django's password validators (settings.AUTH_PASSWORD_VALIDATORS) as far as a schema can say:
+# at least 8 characters, not only digits. Common passwords and ones close to the name or email
+# are still refused with 400.
+Password = Field(..., min_length=8, max_length=256, pattern=r"[^0-9]",
+                 description="At least 8 characters, not all digits, not a common password")
 
 
-def _email(value: str) -> str:
-    try:
-        validate_email(value)
-    except ValidationError as exc:
-        raise ValueError("Enter a valid email address") from exc
-    return value.strip().lower()
-
-
-EmailStr = Annotated[str, Field(max_length=254), AfterValidator(_email)]
-
-
-class RegisterIn(Schema):
-    email: EmailStr
-    password: str = Field(..., min_length=1, max_length=256)
+class RegisterIn(Input):
+    email: Email
+    password: str = Password
     full_name: str = Field(..., min_length=1, max_length=300)
     organization: str | None = Field(None, min_length=1, max_length=200)
     invite_token: str | None = Field(None, max_length=200)
 
 
-class LoginIn(Schema):
+class LoginIn(Input):
     email: str = Field(..., min_length=1, max_length=254)
     password: str = Field(..., min_length=1, max_length=256)
 
 
-class RefreshIn(Schema):
+class RefreshIn(Input):
     refresh: str = Field(..., min_length=1, max_length=4096)
 
 
-class LogoutIn(Schema):
+class LogoutIn(Input):
     refresh: str | None = Field(None, max_length=4096)
 
 

@@ -1,12 +1,13 @@
 """Wire schemas of the clause library API and of clause validation."""
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated
 from uuid import UUID
 
 from ninja import Schema
 from pydantic import Field
+
+from api.schemas.types import Input, Money, Number, QueryBool, StrictBool
 
 # Clause ids as core.clauses.rules accepts them (any case; stored upper-case).
 CLAUSE_ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_]{0,19}-[A-Za-z0-9_-]{1,29}$"
@@ -14,37 +15,39 @@ ClauseId = Annotated[str, Field(pattern=CLAUSE_ID_PATTERN)]
 # A reference may pin a version: "CONF-001@2".
 ClauseRef = Annotated[str, Field(pattern=CLAUSE_ID_PATTERN[:-1] + r"(@[1-9][0-9]{0,5})?$")]
 ClauseIdList = list[ClauseId]
+# The service strips text fields and refuses what is left blank.
+NOT_BLANK = r"\S"
 
 
-class MandatoryRuleIn(Schema):
+class MandatoryRuleIn(Input):
     contract_types: list[str] = Field(default_factory=list, max_length=50)
-    min_value: float | None = Field(None, ge=0)
+    min_value: Number | None = None
     message: str = Field("", max_length=300)
 
 
-class ClauseIn(Schema):
+class ClauseIn(Input):
     clause_id: str = Field(..., min_length=1, max_length=50, pattern=CLAUSE_ID_PATTERN)
-    name: str = Field(..., min_length=1, max_length=255)
-    category: str = Field(..., min_length=1, max_length=100)
-    content: str = Field(..., min_length=1, max_length=50_000)
+    name: str = Field(..., min_length=1, max_length=255, pattern=NOT_BLANK)
+    category: str = Field(..., min_length=1, max_length=100, pattern=NOT_BLANK)
+    content: str = Field(..., min_length=1, max_length=50_000, pattern=NOT_BLANK)
     tags: list[str] = Field(default_factory=list, max_length=20)
     alternatives: ClauseIdList = Field(default_factory=list, max_length=50)
     contract_types: list[str] = Field(default_factory=list, max_length=50)
     mandatory_rule: MandatoryRuleIn | None = None
     conflicts_with: ClauseIdList = Field(default_factory=list, max_length=50)
-    is_active: bool = True
+    is_active: StrictBool = True
 
 
-class ClauseUpdateIn(Schema):
-    name: str | None = Field(None, min_length=1, max_length=255)
-    category: str | None = Field(None, min_length=1, max_length=100)
-    content: str | None = Field(None, min_length=1, max_length=50_000)
+class ClauseUpdateIn(Input):
+    name: str | None = Field(None, min_length=1, max_length=255, pattern=NOT_BLANK)
+    category: str | None = Field(None, min_length=1, max_length=100, pattern=NOT_BLANK)
+    content: str | None = Field(None, min_length=1, max_length=50_000, pattern=NOT_BLANK)
     tags: list[str] | None = Field(None, max_length=20)
     alternatives: ClauseIdList | None = Field(None, max_length=50)
     contract_types: list[str] | None = Field(None, max_length=50)
     mandatory_rule: MandatoryRuleIn | None = None
     conflicts_with: ClauseIdList | None = Field(None, max_length=50)
-    is_active: bool | None = None
+    is_active: StrictBool | None = None
 
 
 class ClauseFilter(Schema):
@@ -52,7 +55,7 @@ class ClauseFilter(Schema):
     category: str | None = Field(None, max_length=100)
     tag: str | None = Field(None, max_length=40)
     contract_type: str | None = Field(None, max_length=100)
-    is_active: bool | None = None
+    is_active: QueryBool | None = None
 
 
 class MandatoryRuleOut(Schema):
@@ -87,10 +90,9 @@ class ClausePageOut(Schema):
     results: list[ClauseOut]
 
 
-class ValidateClausesIn(Schema):
+class ValidateClausesIn(Input):
     contract_type: str = Field(..., min_length=1, max_length=100)
-    contract_value: Decimal = Field(Decimal("0"), ge=0, le=Decimal("99999999999999.99"),
-                                    max_digits=16, decimal_places=2)
+    contract_value: Money = Field(0, validate_default=True)
     selected_clauses: list[ClauseRef] = Field(default_factory=list, max_length=200)
     template_id: UUID | None = None
 

@@ -1,37 +1,40 @@
 """Wire schemas of the contracts API."""
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Literal
 from uuid import UUID
 
 from ninja import Schema
 from pydantic import Field
 
+from api.schemas.types import Input, IsoDate, Money
+
 StatusValue = Literal["draft", "pending", "approved", "rejected", "executed"]
 Currency = Field(None, pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. USD")
 
 
-class ContractIn(Schema):
+class ContractIn(Input):
     title: str = Field(..., min_length=1, max_length=255)
     contract_type: str = Field(..., min_length=1, max_length=100)
-    status: StatusValue | None = None
-    value: Decimal = Field(Decimal("0"), ge=0, max_digits=16, decimal_places=2)
+    # New contracts start as drafts; the field is accepted for clients that send it.
+    status: Literal["draft"] | None = None
+    value: Money = Field(0, validate_default=True)
     currency: str | None = Currency
     counterparty: str = Field("", max_length=255)
-    start_date: date | None = None
-    end_date: date | None = None
+    start_date: IsoDate | None = None
+    end_date: IsoDate | None = None
 
 
-class ContractUpdateIn(Schema):
-    title: str | None = Field(None, min_length=1, max_length=255)
-    contract_type: str | None = Field(None, min_length=1, max_length=100)
+class ContractUpdateIn(Input):
+    # An absent field is left unchanged; null is refused unless the type says `| None`.
+    title: str = Field(None, min_length=1, max_length=255)
+    contract_type: str = Field(None, min_length=1, max_length=100)
     status: StatusValue | None = None
-    value: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
-    currency: str | None = Currency
-    counterparty: str | None = Field(None, max_length=255)
-    start_date: date | None = None
-    end_date: date | None = None
+    value: Money = None
+    currency: str = Currency
+    counterparty: str = Field(None, max_length=255)
+    start_date: IsoDate | None = None
+    end_date: IsoDate | None = None
 
 
 class ContractFilter(Schema):
@@ -39,7 +42,7 @@ class ContractFilter(Schema):
     search: str | None = Field(None, max_length=200)
 
 
-class CloneIn(Schema):
+class CloneIn(Input):
     title: str | None = Field(None, min_length=1, max_length=255)
 
 

@@ -9,9 +9,10 @@ from pydantic import Field
 
 from api.schemas.clauses import ClauseRef, MandatoryClauseOut
 from api.schemas.contracts import ContractDetailOut
+from api.schemas.types import Input
 
 
-class GenerateIn(Schema):
+class GenerateIn(Input):
     template_id: UUID
     title: str = Field(..., min_length=1, max_length=255)
     structured_inputs: dict[str, Any] = Field(default_factory=dict, max_length=200)
@@ -19,7 +20,7 @@ class GenerateIn(Schema):
     selected_clauses: list[ClauseRef] = Field(default_factory=list, max_length=200)
 
 
-class CreateVersionIn(Schema):
+class CreateVersionIn(Input):
     selected_clauses: list[ClauseRef] = Field(..., max_length=200)
     change_summary: str = Field("", max_length=500)
     structured_inputs: dict[str, Any] = Field(default_factory=dict, max_length=200)

@@ -1,12 +1,18 @@
 """Wire schemas of roles, permissions and invitations."""
 
 from datetime import datetime
+from typing import Literal
 from uuid import UUID
 
 from ninja import Schema
 from pydantic import Field
 
-from api.schemas.auth import EmailStr
+from api.schemas.types import Email, Input, RoleId
+from core.rbac.permissions import Perm
+
+PermissionName = Literal[tuple(p.value for p in Perm)]
+# A role's id is a slug of its name unless given, so the name needs a letter or a digit.
+ROLE_NAME = Field(..., min_length=1, max_length=100, pattern=r"[A-Za-z0-9]")
 
 
 class RoleOut(Schema):
@@ -21,17 +27,17 @@ class RoleListOut(Schema):
     roles: list[RoleOut]
 
 
-class RoleIn(Schema):
+class RoleIn(Input):
     id: str | None = Field(None, min_length=1, max_length=50, pattern=r"^[a-z][a-z0-9_-]*$")
-    name: str = Field(..., min_length=1, max_length=100)
+    name: str = ROLE_NAME
     description: str = Field("", max_length=500)
-    permissions: list[str] = Field(default_factory=list, max_length=100)
+    permissions: list[PermissionName] = Field(default_factory=list, max_length=100)
 
 
-class RoleUpdateIn(Schema):
+class RoleUpdateIn(Input):
     name: str | None = Field(None, min_length=1, max_length=100)
     description: str | None = Field(None, max_length=500)
-    permissions: list[str] | None = Field(None, max_length=100)
+    permissions: list[PermissionName] | None = Field(None, max_length=100)
 
 
 class PermissionOut(Schema):
@@ -44,9 +50,9 @@ class PermissionListOut(Schema):
     permissions: list[PermissionOut]
 
 
-class InvitationIn(Schema):
-    email: EmailStr
-    roles: list[str] = Field(..., min_length=1, max_length=20)
+class InvitationIn(Input):
+    email: Email
+    roles: list[RoleId] = Field(..., min_length=1, max_length=20)
 
 
 class InvitationOut(Schema):

@@ -7,29 +7,31 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import Field, StringConstraints
 
-Hours = Field(..., ge=1, le=24 * 365, description="hours")
+from api.schemas.types import Input, StrictBool, integer
+
+Hours = integer(ge=1, le=24 * 365, description="hours")
 ContractType = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 Priority = Annotated[str, StringConstraints(min_length=1, max_length=50)]
 
 
-class SLARuleIn(Schema):
+class SLARuleIn(Input):
     name: str = Field(..., min_length=1, max_length=200)
     description: str = Field("", max_length=5000)
-    response_time: int = Hours
-    resolution_time: int = Hours
+    response_time: Hours
+    resolution_time: Hours
     priority_levels: list[Priority] | None = Field(None, max_length=20)
     contract_types: list[ContractType] = Field(default_factory=list, max_length=50)
-    is_active: bool = True
+    is_active: StrictBool = True
 
 
-class SLARuleUpdateIn(Schema):
+class SLARuleUpdateIn(Input):
     name: str | None = Field(None, min_length=1, max_length=200)
     description: str | None = Field(None, max_length=5000)
-    response_time: int | None = Field(None, ge=1, le=24 * 365)
-    resolution_time: int | None = Field(None, ge=1, le=24 * 365)
+    response_time: Hours | None = None
+    resolution_time: Hours | None = None
     priority_levels: list[Priority] | None = Field(None, max_length=20)
     contract_types: list[ContractType] | None = Field(None, max_length=50)
-    is_active: bool | None = None
+    is_active: StrictBool | None = None
 
 
 class SLARuleOut(Schema):

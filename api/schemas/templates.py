@@ -8,6 +8,7 @@ from ninja import Schema
 from pydantic import ConfigDict, Field
 
 from api.schemas.clauses import ClauseId
+from api.schemas.types import Input, Number, integer
 
 TemplateStatusValue = Literal["draft", "published", "archived"]
 MergeField = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")]
@@ -15,19 +16,19 @@ Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 TEMPLATE_KEY = r"^(templates/[A-Za-z0-9][A-Za-z0-9._/-]{0,480})?$"
 
 
-class BusinessRules(Schema):
+class BusinessRules(Input):
     """Rules a generated contract must satisfy; unknown rules are refused."""
 
     model_config = ConfigDict(extra="forbid")
 
-    min_value: float | None = Field(None, ge=0)
-    max_value: float | None = Field(None, ge=0)
+    min_value: Number | None = None
+    max_value: Number | None = None
     allowed_currencies: list[Currency] | None = Field(None, max_length=50)
-    max_term_months: int | None = Field(None, ge=1, le=1200)
+    max_term_months: integer(ge=1, le=1200) | None = None
     required_fields: list[MergeField] | None = Field(None, max_length=200)
 
 
-class TemplateIn(Schema):
+class TemplateIn(Input):
     name: str = Field(..., min_length=1, max_length=255)
     contract_type: str = Field(..., min_length=1, max_length=100)
     description: str = Field("", max_length=5000)
@@ -38,15 +39,16 @@ class TemplateIn(Schema):
     status: TemplateStatusValue = "draft"
 
 
-class TemplateUpdateIn(Schema):
-    name: str | None = Field(None, min_length=1, max_length=255)
-    contract_type: str | None = Field(None, min_length=1, max_length=100)
-    description: str | None = Field(None, max_length=5000)
-    r2_key: str | None = Field(None, max_length=500, pattern=TEMPLATE_KEY)
-    merge_fields: list[MergeField] | None = Field(None, max_length=200)
-    mandatory_clauses: list[ClauseId] | None = Field(None, max_length=200)
-    business_rules: BusinessRules | None = None
-    status: TemplateStatusValue | None = None
+class TemplateUpdateIn(Input):
+    # An absent field is left unchanged; null is refused unless the type says `| None`.
+    name: str = Field(None, min_length=1, max_length=255)
+    contract_type: str = Field(None, min_length=1, max_length=100)
+    description: str = Field(None, max_length=5000)
+    r2_key: str = Field(None, max_length=500, pattern=TEMPLATE_KEY)
+    merge_fields: list[MergeField] = Field(None, max_length=200)
+    mandatory_clauses: list[ClauseId] = Field(None, max_length=200)
+    business_rules: BusinessRules = None
+    status: TemplateStatusValue = None
 
 
 class TemplateFilter(Schema):

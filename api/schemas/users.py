@@ -4,7 +4,9 @@ from datetime import datetime
 from uuid import UUID
 
 from ninja import Schema
-from pydantic import Field, StrictBool
+from pydantic import Field
+
+from api.schemas.types import Input, StrictBool
 
 
 class UserOut(Schema):
@@ -29,7 +31,7 @@ class UserFilter(Schema):
     search: str | None = Field(None, max_length=100)
 
 
-class UserUpdateIn(Schema):
+class UserUpdateIn(Input):
     first_name: str | None = Field(None, max_length=150)
     last_name: str | None = Field(None, max_length=150)
     is_active: StrictBool | None = None

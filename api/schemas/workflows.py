@@ -1,25 +1,28 @@
 """Wire schemas of workflows, workflow instances, approvals and the contract actions."""
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
 
 from ninja import Schema
 from pydantic import Field, StringConstraints
 
+from api.schemas.types import Input, Money, StrictBool, integer
+
 WorkflowStatusValue = Literal["active", "archived"]
-Money = Field(None, ge=0, max_digits=16, decimal_places=2)
-Assignee = Field(..., min_length=1, max_length=20, description='"role:<id>" or "user:<uuid>"')
+ASSIGNEE = (r"^(role:[a-z0-9_-]{1,50}|user:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}"
+            r"-[0-9a-f]{12})$")
+Assignees = Field(..., min_length=1, max_length=20, description='"role:<id>" or "user:<uuid>"',
+                  json_schema_extra={"uniqueItems": True})
 ContractType = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 
 
-class StepIn(Schema):
-    step_number: int = Field(..., ge=1, le=50)
+class StepIn(Input):
+    step_number: integer(ge=1, le=50)
     name: str = Field(..., min_length=1, max_length=200)
-    assigned_to: list[Annotated[str, StringConstraints(max_length=100)]] = Assignee
-    required_approval: bool = True
-    due_in_hours: int | None = Field(None, ge=1, le=24 * 365)
+    assigned_to: list[Annotated[str, StringConstraints(pattern=ASSIGNEE)]] = Assignees
+    required_approval: StrictBool = True
+    due_in_hours: integer(ge=1, le=24 * 365) | None = None
 
 
 class StepOut(Schema):
@@ -30,24 +33,25 @@ class StepOut(Schema):
     due_in_hours: int | None = None
 
 
-class WorkflowIn(Schema):
+class WorkflowIn(Input):
     name: str = Field(..., min_length=1, max_length=200)
     description: str = Field("", max_length=5000)
     status: WorkflowStatusValue = "active"
     steps: list[StepIn] = Field(..., min_length=1, max_length=50)
     contract_types: list[ContractType] = Field(default_factory=list, max_length=50)
-    min_value: Decimal | None = Money
-    max_value: Decimal | None = Money
+    min_value: Money | None = None
+    max_value: Money | None = None
 
 
-class WorkflowUpdateIn(Schema):
-    name: str | None = Field(None, min_length=1, max_length=200)
-    description: str | None = Field(None, max_length=5000)
-    status: WorkflowStatusValue | None = None
-    steps: list[StepIn] | None = Field(None, min_length=1, max_length=50)
-    contract_types: list[ContractType] | None = Field(None, max_length=50)
-    min_value: Decimal | None = Money
-    max_value: Decimal | None = Money
+class WorkflowUpdateIn(Input):
+    # An absent field is left unchanged; null is refused unless the type says `| None`.
+    name: str = Field(None, min_length=1, max_length=200)
+    description: str = Field(None, max_length=5000)
+    status: WorkflowStatusValue = None
+    steps: list[StepIn] = Field(None, min_length=1, max_length=50)
+    contract_types: list[ContractType] = Field(None, max_length=50)
+    min_value: Money | None = None
+    max_value: Money | None = None
 
 
 class WorkflowFilter(Schema):
@@ -128,19 +132,19 @@ class ApprovalPageOut(Schema):
     results: list[ApprovalOut]
 
 
-class ApprovalDecisionIn(Schema):
+class ApprovalDecisionIn(Input):
     status: Literal["approved", "rejected"]
     comments: str | None = Field(None, max_length=5000)
 
 
-class SubmitIn(Schema):
+class SubmitIn(Input):
     workflow_id: UUID | None = None
 
 
-class ApproveIn(Schema):
-    reviewed: bool | None = None
+class ApproveIn(Input):
+    reviewed: StrictBool | None = None
     comments: str | None = Field(None, max_length=5000)
 
 
-class RejectIn(Schema):
+class RejectIn(Input):
     comments: str | None = Field(None, max_length=5000)

@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from core.errors import InvalidInput
+from core.errors import ConflictingInput, InvalidInput
 
 CLAUSE_ID = re.compile(r"^[A-Z][A-Z0-9_]{0,19}-[A-Z0-9_-]{1,29}$")
 # A reference may pin a version: "CONF-001@2". Without it, the latest version is meant.
@@ -56,7 +56,7 @@ def check_links(clause_id: str, *, alternatives: list[str], conflicts_with: list
         for raw in ids:
             other = check_clause_id(raw, field_name=name)
             if other == clause_id:
-                raise InvalidInput({name: ["A clause cannot refer to itself"]})
+                raise ConflictingInput({name: ["A clause cannot refer to itself"]})
             if other not in cleaned:
                 cleaned.append(other)
         result[name] = cleaned

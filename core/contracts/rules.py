@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 from core.contracts.models import ContractStatus as S
-from core.errors import Conflict, InvalidInput
+from core.errors import Conflict, ConflictingInput, InvalidInput
 
 # Transitions a client may ask for with PUT; approved/rejected come only from approvals.
 PUT_TRANSITIONS = {
@@ -42,10 +42,7 @@ def check_deletable(status: str) -> None:
 def check_fields(
     *, value: Decimal | None, start_date: date | None, end_date: date | None
 ) -> None:
-    errors: dict[str, list[str]] = {}
     if value is not None and value < 0:
-        errors["value"] = ["Value must be greater than or equal to 0"]
+        raise InvalidInput({"value": ["Value must be greater than or equal to 0"]})
     if start_date and end_date and end_date < start_date:
-        errors["end_date"] = ["End date must be on or after the start date"]
-    if errors:
-        raise InvalidInput(errors)
+        raise ConflictingInput({"end_date": ["End date must be on or after the start date"]})

@@ -4,7 +4,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from core.audit.services import audit_record, diff
-from core.errors import Conflict, InvalidInput, NotFound
+from core.errors import Conflict, ConflictingInput, InvalidInput, NotFound
 from core.rbac.models import Role, UserRole
 from core.rbac.permissions import BUILTIN_ROLES, Perm
 
@@ -94,7 +94,8 @@ def roles_check_exist(role_ids: list[str]) -> list[str]:
     known = set(Role.objects.filter(pk__in=role_ids).values_list("pk", flat=True))
     missing = [r for r in role_ids if r not in known]
     if missing:
-        raise InvalidInput({"roles": [f"Unknown role: {r}" for r in missing]})
+        # The ids are well formed (the schema checks that); they name no role of the tenant.
+        raise ConflictingInput({"roles": [f"Unknown role: {r}" for r in missing]})
     return role_ids
 
 

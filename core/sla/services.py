@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.audit.services import audit_record, diff
-from core.errors import InvalidInput
+from core.errors import ConflictingInput
 from core.sla.models import BreachStatus, BreachType, SLABreach, SLARule
 from core.sla.selectors import sla_rule_pk
 from core.workflows import selectors as workflow_selectors
@@ -23,7 +23,7 @@ def _snapshot(rule: SLARule) -> dict:
 def _check(data: dict) -> None:
     response, resolution = data.get("response_time"), data.get("resolution_time")
     if response is not None and resolution is not None and resolution < response:
-        raise InvalidInput(
+        raise ConflictingInput(
             {"resolution_time": ["Resolution time must be at least the response time"]}
         )
 

@@ -4,7 +4,7 @@ import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from core.errors import InvalidInput
+from core.errors import ConflictingInput, InvalidInput
 
 MERGE_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 KEY = re.compile(r"^templates/[A-Za-z0-9][A-Za-z0-9._/-]{0,480}$")
@@ -39,10 +39,7 @@ def check_business_rules(rules: dict) -> dict:
     out: dict = {}
     low = _number(rules.get("min_value"), "business_rules.min_value", errors)
     high = _number(rules.get("max_value"), "business_rules.max_value", errors)
-    if low is not None and high is not None and high < low:
-        errors.setdefault("business_rules.max_value", []).append(
-            "max_value must be greater than or equal to min_value"
-        )
+    inverted = low is not None and high is not None and high < low
     for name, number in (("min_value", low), ("max_value", high)):
         if number is not None:
             out[name] = float(number)
@@ -76,6 +73,10 @@ def check_business_rules(rules: dict) -> dict:
             out["required_fields"] = list(dict.fromkeys(names))
     if errors:
         raise InvalidInput(errors)
+    if inverted:
+        raise ConflictingInput(
+            {"business_rules.max_value": ["max_value must be greater than or equal to min_value"]}
+        )
     return out
 
 

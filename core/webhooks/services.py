@@ -19,7 +19,7 @@ from django.utils import timezone
 from standardwebhooks import Webhook
 
 from core.audit.services import audit_record
-from core.errors import Conflict, InvalidInput
+from core.errors import Conflict, InvalidInput, PermissionDenied
 from core.events.models import EVENT_TYPES, Event
 from core.model_update import model_update
 from core.rbac.access import Principal
@@ -50,9 +50,15 @@ def _new_secret() -> str:
 
 def _check_url(url: str) -> str:
     try:
-        guard.resolve_safe(url)
+        guard.parse_target(url)
     except guard.UnsafeTarget as exc:
         raise InvalidInput({"url": [str(exc)]}) from exc
+    try:
+        guard.resolve_safe(url)
+    except guard.UnsafeTarget as exc:
+        # A well-formed URL (the schema's pattern) whose host may not be called, or cannot be
+        # checked: a refusal by policy, not malformed input.
+        raise PermissionDenied(str(exc)) from exc
     return url
 
 

@@ -15,7 +15,7 @@ from core.audit.services import audit_record, diff, jsonable
 from core.contracts.models import LIVE as CONTRACT_LIVE
 from core.contracts.models import Contract, ContractStatus
 from core.contracts.payloads import contract_payload
-from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from core.errors import Conflict, ConflictingInput, InvalidInput, NotFound, PermissionDenied
 from core.events.services import event_emit
 from core.model_update import model_update
 from core.rbac.access import Principal
@@ -44,13 +44,18 @@ WORKFLOW_FIELDS = ("name", "description", "status", "steps", "contract_types", "
 
 
 def _check_steps(*, actor: Principal, steps: list[dict]) -> list[dict]:
-    """Steps numbered 1..n whose assignees exist in the tenant; returned in order."""
+    """Steps numbered 1..n whose assignees exist in the tenant; returned in order.
+
+    A malformed or repeated assignee breaks the schema (400); numbering, the one required
+    approval and unknown assignees are rules across steps and stored rows (409).
+    """
     errors: list[str] = []
+    conflicts: list[str] = []
     numbers = sorted(step["step_number"] for step in steps)
     if numbers != list(range(1, len(steps) + 1)):
-        errors.append("Steps must be numbered 1..n, each number once")
+        conflicts.append("Steps must be numbered 1..n, each number once")
     if steps and not any(step.get("required_approval", True) for step in steps):
-        errors.append("At least one step must require approval")
+        conflicts.append("At least one step must require approval")
     role_ids: dict[str, int] = {}
     user_ids: dict[UUID, int] = {}
     for step in steps:
@@ -70,17 +75,19 @@ def _check_steps(*, actor: Principal, steps: list[dict]) -> list[dict]:
                 except ValueError:
                     pass
             errors.append(f"Step {number}: '{entry}' is not 'role:<id>' or 'user:<uuid>'")
+    if errors:
+        raise InvalidInput({"steps": errors})
     known_roles = set(Role.objects.filter(pk__in=role_ids).values_list("pk", flat=True))
-    errors += [f"Step {n}: unknown role '{r}'" for r, n in role_ids.items()
-               if r not in known_roles]
+    conflicts += [f"Step {n}: unknown role '{r}'" for r, n in role_ids.items()
+                  if r not in known_roles]
     known_users = set(
         User.objects.filter(pk__in=user_ids, tenant_id=actor.tenant.pk, is_active=True)
         .values_list("pk", flat=True)
     )
-    errors += [f"Step {n}: unknown user '{u}'" for u, n in user_ids.items()
-               if u not in known_users]
-    if errors:
-        raise InvalidInput({"steps": errors})
+    conflicts += [f"Step {n}: unknown user '{u}'" for u, n in user_ids.items()
+                  if u not in known_users]
+    if conflicts:
+        raise ConflictingInput({"steps": conflicts})
     return [
         {
             "step_number": step["step_number"],
@@ -95,7 +102,7 @@ def _check_steps(*, actor: Principal, steps: list[dict]) -> list[dict]:
 
 def _check_range(min_value, max_value) -> None:
     if min_value is not None and max_value is not None and min_value > max_value:
-        raise InvalidInput({"max_value": ["max_value must be at least min_value"]})
+        raise ConflictingInput({"max_value": ["max_value must be at least min_value"]})
 
 
 def _snapshot(workflow: Workflow) -> dict:

@@ -83,12 +83,19 @@ def test_set_user_roles(api, acme):
 
 @pytest.mark.parametrize(
     ("body", "field"),
-    [({"roles": []}, "roles"), ({"roles": ["nope"]}, "roles"), ({}, "roles"),
+    [({"roles": []}, "roles"), ({"roles": ["Nope!"]}, "roles.0"), ({}, "roles"),
      ({"roles": "admin"}, "roles")],
 )
 def test_set_user_roles_bad_input_is_400(api, acme, body, field):
     r = api.put(f"/api/admin/users/{acme.users['user'].pk}/roles/", acme.token(), body)
     assert field in assert_error(r, 400, "Invalid input")["details"]
+
+
+def test_set_user_roles_to_an_unknown_role_is_409(api, acme):
+    # Well formed (the schema allows it) but no role of the tenant: a conflict with stored data.
+    r = api.put(f"/api/admin/users/{acme.users['user'].pk}/roles/", acme.token(),
+                {"roles": ["nope"]})
+    assert assert_error(r, 409, "Conflict")["details"] == {"roles": ["Unknown role: nope"]}
 
 
 @pytest.mark.parametrize("role", ["manager", "user", "viewer"])
@@ -195,7 +202,6 @@ def test_staff_provisions_a_tenant_with_an_invitation(api, staff_token):
         ({"admin_email": "nope"}, "admin_email"),
         ({"admin_password": "password"}, "admin_password"),
         ({"name": ""}, "name"),
-        ({"admin_email": "admin@acme.test"}, "admin_email"),
     ],
 )
 def test_create_tenant_bad_input_is_400(api, acme, staff_token, patch, field):
@@ -203,6 +209,14 @@ def test_create_tenant_bad_input_is_400(api, acme, staff_token, patch, field):
             "admin_password": STRONG, **patch}
     r = api.post("/api/admin/tenants/", staff_token, body)
     assert field in assert_error(r, 400, "Invalid input")["details"]
+    assert not Tenant.objects.filter(slug="umbrella").exists()
+
+
+def test_create_tenant_with_a_taken_admin_email_is_409(api, acme, staff_token):
+    body = {"name": "Umbrella", "slug": "umbrella", "admin_email": "admin@acme.test",
+            "admin_password": STRONG}
+    r = api.post("/api/admin/tenants/", staff_token, body)
+    assert assert_error(r, 409, "Conflict")["detail"] == "A user with this email already exists"
     assert not Tenant.objects.filter(slug="umbrella").exists()
 
 

@@ -53,8 +53,9 @@ def test_register_rejects_bad_input_with_details(api, db, body, field):
 
 
 def test_register_refuses_a_taken_email(api, acme):
-    details = assert_error(register(api, email="admin@acme.test"), 400)["details"]
-    assert "email" in details
+    # A well-formed email that is taken conflicts with stored data: 409, not 400.
+    body = assert_error(register(api, email="admin@acme.test"), 409, "Conflict")
+    assert body["detail"] == "A user with this email already exists"
 
 
 def test_register_can_be_switched_off(api, db, settings):
@@ -72,13 +73,14 @@ def test_register_with_an_invite_joins_the_inviting_tenant_with_its_roles(api, a
     assert api.get("/api/auth/me/", r.json()["access"]).json()["roles"] == ["manager", "viewer"]
     # An invitation is single-use.
     again = register(api, email="legal@acme.test", invite_token=invite.json()["invite_token"])
-    assert again.status_code == 400
+    # A used invitation conflicts with stored data (409); the token itself is well formed.
+    assert_error(again, 409, "Conflict")
 
 
 def test_register_with_an_invite_for_another_email_is_refused(api, acme):
     token = api.post("/api/users/invitations/", acme.token(), {
         "email": "x@acme.test", "roles": ["viewer"]}).json()["invite_token"]
-    details = assert_error(register(api, email="y@acme.test", invite_token=token), 400)["details"]
+    details = assert_error(register(api, email="y@acme.test", invite_token=token), 409)["details"]
     assert "invite_token" in details
 
 

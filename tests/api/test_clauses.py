@@ -37,7 +37,6 @@ def test_create_returns_version_1_and_writes_audit(api, acme):
         ({"clause_id": ""}, "clause_id"),
         ({"name": ""}, "name"),
         ({"content": "   "}, "content"),
-        ({"conflicts_with": ["CONF-001"]}, "conflicts_with"),
         ({"alternatives": ["bad id!"]}, "alternatives"),
         ({"mandatory_rule": {"min_value": -5}}, "mandatory_rule.min_value"),
         ({"tags": "strict"}, "tags"),
@@ -47,6 +46,12 @@ def test_create_rejects_bad_input(api, acme, overrides, field):
     r = create(api, acme, {**CONF, **overrides})
     details = assert_error(r, 400, "Invalid input")["details"]
     assert any(key.startswith(field) for key in details), details
+
+
+def test_a_clause_conflicting_with_itself_is_409(api, acme):
+    # Each field is valid alone; together they contradict each other.
+    r = create(api, acme, {**CONF, "conflicts_with": ["CONF-001"]})
+    assert "conflicts_with" in assert_error(r, 409, "Conflict")["details"]
 
 
 def test_create_requires_fields(api, acme):
@@ -104,7 +109,7 @@ def test_edit_errors(api, acme):
     assert_error(api.put("/api/clauses/NOPE-1/", acme.token(), {"name": "x"}), 404)
     assert_error(api.put("/api/clauses/CONF-001/", acme.token("user"), {"name": "x"}), 403)
     r = api.put("/api/clauses/CONF-001/", acme.token(), {"conflicts_with": ["CONF-001"]})
-    assert "conflicts_with" in assert_error(r, 400)["details"]
+    assert "conflicts_with" in assert_error(r, 409)["details"]
     assert_error(api.get("/api/clauses/CONF-001/versions/9/", acme.token()), 404)
 
 

@@ -58,15 +58,22 @@ def test_create_returns_the_reference_body_and_writes_audit_and_event(api, acme)
         ({"title": ""}, "title"),
         ({"value": -1}, "value"),
         ({"currency": "usd"}, "currency"),
-        ({"start_date": "2026-02-01", "end_date": "2026-01-01"}, "end_date"),
         ({"start_date": "not-a-date"}, "start_date"),
         ({"status": "approved"}, "status"),
+        ({"start_date": 0}, "start_date"),
+        ({"value": "10"}, "value"),
         ({"status": "bogus"}, "status"),
     ],
 )
 def test_create_rejects_bad_input_with_field_details(api, acme, overrides, field):
     r = api.post("/api/contracts/", acme.token(), {**BODY, **overrides})
     assert field in assert_error(r, 400, "Invalid input")["details"]
+
+
+def test_an_end_before_the_start_is_409(api, acme):
+    r = api.post("/api/contracts/", acme.token(),
+                 {**BODY, "start_date": "2026-02-01", "end_date": "2026-01-01"})
+    assert "end_date" in assert_error(r, 409, "Conflict")["details"]
 
 
 def test_create_requires_title_and_type(api, acme):
@@ -129,8 +136,9 @@ def test_update_bad_input(api, acme):
     created = create(api, acme)
     path = f"/api/contracts/{created['id']}/"
     assert "value" in assert_error(api.put(path, acme.token(), {"value": -5}), 400)["details"]
+    # Before the stored start date: valid alone, in conflict with the contract (409).
     assert "end_date" in assert_error(
-        api.put(path, acme.token(), {"end_date": "2025-01-01"}), 400)["details"]
+        api.put(path, acme.token(), {"end_date": "2025-01-01"}), 409, "Conflict")["details"]
     assert "title" in assert_error(api.put(path, acme.token(), {"title": None}), 400)["details"]
 
 

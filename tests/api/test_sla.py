@@ -54,7 +54,8 @@ def test_rules_crud_in_the_reference_shape_with_audit(api, acme):
     ("body", "field"),
     [
         ({"response_time": 0}, "response_time"),
-        ({"resolution_time": 12}, "resolution_time"),  # shorter than the response time
+        ({"response_time": "24"}, "response_time"),
+        ({"is_active": 0}, "is_active"),
         ({"name": ""}, "name"),
         ({"response_time": "soon"}, "response_time"),
         ({"priority_levels": ["x" * 51]}, "priority_levels"),
@@ -66,10 +67,16 @@ def test_rules_reject_bad_input(api, acme, body, field):
     assert any(key.split(".")[0] == field for key in details), details
 
 
+def test_a_resolution_shorter_than_the_response_is_409(api, acme):
+    # Each time is valid alone; together they contradict each other (the schema cannot say so).
+    r = api.post("/api/admin/sla-rules/", acme.token(), {**RULE, "resolution_time": 12})
+    assert "resolution_time" in assert_error(r, 409, "Conflict")["details"]
+
+
 def test_rule_update_checks_the_merged_times(api, acme):
     rule = create_rule(api, acme)
     details = assert_error(api.put(f"/api/admin/sla-rules/{rule['id']}/", acme.token(),
-                                   {"resolution_time": 2}), 400)["details"]
+                                   {"resolution_time": 2}), 409)["details"]
     assert "resolution_time" in details
 
 

@@ -35,7 +35,7 @@ def test_create_returns_the_reference_body_and_writes_audit(api, acme, local_doc
         ({"name": ""}, "name"),
         ({"status": "live"}, "status"),
         ({"business_rules": {"colour": "red"}}, "business_rules"),
-        ({"business_rules": {"min_value": 10, "max_value": 5}}, "business_rules.max_value"),
+        ({"business_rules": {"max_value": False}}, "business_rules.max_value"),
         ({"business_rules": {"min_value": -1}}, "business_rules.min_value"),
         ({"business_rules": {"allowed_currencies": ["usd"]}},
          "business_rules.allowed_currencies"),
@@ -52,6 +52,12 @@ def test_create_validates_fields_and_business_rules(api, acme, overrides, field)
     r = api.post(BASE, acme.token(), {**TEMPLATE, **overrides})
     details = assert_error(r, 400, "Invalid input")["details"]
     assert any(key.startswith(field) for key in details), details
+
+
+def test_a_maximum_below_the_minimum_is_409(api, acme):
+    r = api.post(BASE, acme.token(),
+                 {**TEMPLATE, "business_rules": {"min_value": 10, "max_value": 5}})
+    assert "business_rules.max_value" in assert_error(r, 409, "Conflict")["details"]
 
 
 @pytest.mark.parametrize("role", ["user", "viewer"])
@@ -148,7 +154,7 @@ def test_update_rules(api, acme):
     r = api.put(url, acme.token(), {"business_rules": {"max_value": -3}})
     assert "business_rules.max_value" in assert_error(r, 400)["details"]
     r = api.put(url, acme.token(), {"business_rules": {"min_value": 9, "max_value": 3}})
-    assert "business_rules.max_value" in assert_error(r, 400)["details"]
+    assert "business_rules.max_value" in assert_error(r, 409)["details"]
     assert_error(api.put(f"{BASE}00000000-0000-0000-0000-000000000000/", acme.token(),
                          {"name": "x"}), 404)
 

@@ -209,23 +209,32 @@ def test_update_and_delete(api, acme, receiver):
     ({"url": "ftp://127.0.0.1/x", "events": ["contract.created"]}, "url"),
     ({"url": "not a url", "events": ["contract.created"]}, "url"),
     ({"url": "http://user:pw@127.0.0.1:9/", "events": ["contract.created"]}, "url"),
-    ({"url": "http://10.1.2.3/hook", "events": ["contract.created"]}, "url"),
-    ({"url": "http://192.168.1.10/hook", "events": ["contract.created"]}, "url"),
-    ({"url": "http://169.254.169.254/latest/meta-data/", "events": ["contract.created"]}, "url"),
-    ({"url": "http://[fe80::1]/hook", "events": ["contract.created"]}, "url"),
-    ({"url": "http://0.0.0.0/hook", "events": ["contract.created"]}, "url"),
-    ({"url": "http://no-such-host.invalid/hook", "events": ["contract.created"]}, "url"),
 ])
-def test_create_rejects_bad_input_and_unsafe_targets(api, acme, body, field):
+def test_create_rejects_bad_input(api, acme, body, field):
     r = api.post("/api/webhooks/", acme.token(), body)
-    assert field in assert_error(r, 400, "Invalid input")["details"]
+    details = assert_error(r, 400, "Invalid input")["details"]
+    assert any(key.split(".")[0] == field for key in details), details
+
+
+@pytest.mark.parametrize(("url", "reason"), [
+    ("http://10.1.2.3/hook", "private"),
+    ("http://192.168.1.10/hook", "private"),
+    ("http://169.254.169.254/latest/meta-data/", "metadata"),
+    ("http://[fe80::1]/hook", "link-local"),
+    ("http://0.0.0.0/hook", "reserved"),
+    ("http://no-such-host.invalid/hook", "could not be resolved"),
+])
+def test_create_refuses_unsafe_targets(api, acme, url, reason):
+    # A well-formed URL (the schema's pattern) refused by the SSRF policy: 403, not 400.
+    r = api.post("/api/webhooks/", acme.token(), {"url": url, "events": ["contract.created"]})
+    assert reason in assert_error(r, 403, "Permission denied")["detail"]
 
 
 def test_loopback_is_refused_unless_the_setting_allows_it(api, acme, settings):
     settings.WEBHOOK_ALLOW_LOOPBACK = False
     for url in ("http://127.0.0.1:8080/hook", "http://localhost/hook", "http://[::1]/hook"):
         r = api.post("/api/webhooks/", acme.token(), {"url": url, "events": ["contract.created"]})
-        assert "loopback" in assert_error(r, 400)["details"]["url"][0]
+        assert "loopback" in assert_error(r, 403)["detail"]
     r = api.put(f"/api/webhooks/{uuid.uuid4()}/", acme.token(), {"url": "http://127.0.0.1/"})
     assert_error(r, 404)
 
@@ -233,9 +242,9 @@ def test_loopback_is_refused_unless_the_setting_allows_it(api, acme, settings):
 def test_update_checks_the_new_url(api, acme, receiver):
     endpoint = create_endpoint(api, acme, receiver.url)
     r = api.put(f"/api/webhooks/{endpoint['id']}/", acme.token(), {"url": "http://10.0.0.1/"})
-    assert "url" in assert_error(r, 400)["details"]
+    assert "private" in assert_error(r, 403)["detail"]
     r = api.put(f"/api/webhooks/{endpoint['id']}/", acme.token(), {"events": ["nope"]})
-    assert "events" in assert_error(r, 400)["details"]
+    assert "events.0" in assert_error(r, 400)["details"]
 
 
 def test_webhooks_need_manage_webhooks(api, acme, receiver):

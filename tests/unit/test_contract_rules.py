@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from core.contracts import rules
-from core.errors import Conflict, InvalidInput
+from core.errors import Conflict, ConflictingInput, InvalidInput
 
 STATUSES = ["draft", "pending", "approved", "rejected", "executed"]
 ALLOWED = {("draft", "pending"), ("pending", "draft"), ("rejected", "draft"),
@@ -39,6 +39,10 @@ def test_only_draft_and_rejected_are_editable_and_deletable(status):
 def test_field_rules():
     rules.check_fields(value=Decimal("0"), start_date=date(2026, 1, 1), end_date=date(2026, 1, 1))
     with pytest.raises(InvalidInput) as exc:
-        rules.check_fields(value=Decimal("-1"), start_date=date(2026, 2, 1),
+        rules.check_fields(value=Decimal("-1"), start_date=None, end_date=None)
+    assert set(exc.value.details) == {"value"}
+    # Valid one by one, contradictory together: 409 (the schema cannot say it).
+    with pytest.raises(ConflictingInput) as exc:
+        rules.check_fields(value=Decimal("1"), start_date=date(2026, 2, 1),
                            end_date=date(2026, 1, 1))
-    assert set(exc.value.details) == {"value", "end_date"}
+    assert set(exc.value.details) == {"end_date"}
