@@ -24,6 +24,10 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(DEV) $(PY) -m bench $(BENCH_ARGS)
 
+# Schemathesis against the app's OpenAPI with 100 examples per operation (CI runs 5).
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=100 $(DEV) $(PY) -m pytest -p no:logging tests/security/test_fuzz.py
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
