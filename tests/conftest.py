@@ -157,10 +157,6 @@ def scratch_world(transactional_db) -> TenantWorld:
     tenant.delete(force_drop=True)
 
 
-# Contract documents: local storage per test, a clause library, a published template.
-from tests.documents_support import library, local_documents, published  # noqa: E402,F401
-
-
 @pytest.fixture
 def redis_down(settings):
     """Every Redis client points at a closed port; the machine's Redis keeps running."""
@@ -168,3 +164,7 @@ def redis_down(settings):
     get_redis.cache_clear()
     yield
     get_redis.cache_clear()
+
+
+# Contract documents: local storage per test, a clause library, a published template.
+from tests.documents_support import library, local_documents, published  # noqa: E402,F401
