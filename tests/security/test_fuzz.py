@@ -23,9 +23,23 @@ schema = schemathesis.openapi.from_dict(ninja_api.get_openapi_schema())
 schema.app = application
 
 
-@pytest.fixture
-def admin_headers(acme):
-    return {"Authorization": f"Bearer {acme.token('admin')}"}
+_ADMIN_TOKEN = {"value": ""}
+
+
+@schema.auth(refresh_interval=None, retry_on=[])
+class AdminToken:
+    """Authenticates through schemathesis, so its auth checks know which header is the token."""
+
+    def get(self, case, context):
+        return _ADMIN_TOKEN["value"]
+
+    def set(self, case, data, context):
+        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+
+
+@pytest.fixture(autouse=True)
+def _admin_token(acme):
+    _ADMIN_TOKEN["value"] = acme.token("admin")
 
 
 @pytest.fixture(autouse=True)
@@ -46,5 +60,5 @@ def _keep_the_test_connection():
     derandomize=True,
     suppress_health_check=list(HealthCheck),
 )
-def test_api_conforms_to_its_schema(case, admin_headers):
-    case.call_and_validate(headers=admin_headers)
+def test_api_conforms_to_its_schema(case):
+    case.call_and_validate()
