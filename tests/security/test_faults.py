@@ -156,16 +156,21 @@ def served(scratch_world, tmp_path):
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{base}/healthz", timeout=10).status_code == 200:
-                break
-        except requests.RequestException:
-            time.sleep(0.2)
-    yield base, scratch_world
-    os.killpg(process.pid, signal.SIGTERM)
-    process.wait(timeout=20)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(f"{base}/healthz", timeout=10).status_code == 200:
+                    break
+            except requests.RequestException:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        yield base, scratch_world
+    finally:
+        # Never leave a server behind, even when it failed to start.
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=20)
 
 
 def test_the_api_recovers_when_postgresql_drops_every_connection(served):
