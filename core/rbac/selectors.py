@@ -9,11 +9,6 @@ from django.db import connection
 from core.rbac.models import Role, UserRole
 
 
-def role_permissions_for_user(*, user_id) -> dict[str, list[str]]:
-    rows = UserRole.objects.filter(user_id=user_id).values_list("role_id", "role__permissions")
-    return dict(rows)
-
-
 def user_with_role_permissions(*, user_id):
     """(user or None, {role id: permissions}) in ONE query, for building a request's principal.
 

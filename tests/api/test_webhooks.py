@@ -148,11 +148,11 @@ def deliveries(world, **filters):
 
 def principal(world, role="admin"):
     from core.rbac.access import build_principal
-    from core.rbac.selectors import role_permissions_for_user
+    from core.rbac.selectors import user_with_role_permissions
 
-    user = world.users[role]
     with schema_context(world.schema):
-        return build_principal(user, world.tenant, role_permissions_for_user(user_id=user.pk))
+        user, role_permissions = user_with_role_permissions(user_id=world.users[role].pk)
+    return build_principal(user, world.tenant, role_permissions)
 
 
 def create_contract_committed(world, django_capture_on_commit_callbacks, **fields):
