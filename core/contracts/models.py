@@ -85,3 +85,26 @@ class Contract(models.Model):
             # Word search over documents (selectors.contract_list).
             GinIndex(fields=["document_search"], condition=LIVE, name="contract_document_fts"),
         ]
+
+
+class ContractTally(models.Model):
+    """How many live contracts share a status and the months of their three dates.
+
+    Kept by statement-level triggers on the contract table (migration 0004), so every write
+    path, bulk ones included, keeps it exact in the writing transaction. Statistics read these
+    few rows instead of scanning every contract. Months are 'YYYY-MM' in UTC, '' for no date.
+    """
+
+    status = models.CharField(max_length=20)
+    created_month = models.CharField(max_length=7)
+    approved_month = models.CharField(max_length=7)
+    rejected_month = models.CharField(max_length=7)
+    n = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status", "created_month", "approved_month", "rejected_month"],
+                name="contract_tally_key",
+            ),
+        ]
