@@ -9,6 +9,7 @@ import jwt
 import pytest
 from django.conf import settings
 
+from core.errors import AuthenticationFailed
 from tenants import tokens
 from tests.conftest import assert_error
 
@@ -111,3 +112,27 @@ def test_decode_pins_the_algorithm():
     with pytest.raises(Exception):  # noqa: B017 - any failure is a refusal
         tokens.decode(_b64({"alg": "none"}) + "." + _b64({"typ": "access"}) + ".",
                       expected_type=tokens.ACCESS)
+
+
+def test_a_token_accepted_once_is_refused_when_it_expires(api, acme):
+    # Verified claims are remembered per process; expiry must still apply to them.
+    token = _sign(_claims(acme, exp=int(time.time()) + 2))
+    assert api.get("/api/auth/me/", token).status_code == 200
+    assert api.get("/api/auth/me/", token).status_code == 200
+    time.sleep(max(0.0, jwt.decode(token, options={"verify_signature": False})["exp"]
+                   - time.time()) + 0.1)
+    assert_error(api.get("/api/auth/me/", token), 401, "Authentication required")
+
+
+def test_a_token_accepted_once_is_refused_under_a_new_signing_key(api, acme, settings):
+    token = _sign(_claims(acme))
+    assert api.get("/api/auth/me/", token).status_code == 200
+    settings.JWT_SIGNING_KEY = "another-signing-key-of-a-rotated-deployment-0123456789"
+    assert_error(api.get("/api/auth/me/", token), 401, "Authentication required")
+
+
+def test_an_access_token_is_not_accepted_as_a_refresh_token_after_being_used(api, acme):
+    token = _sign(_claims(acme))
+    assert api.get("/api/auth/me/", token).status_code == 200
+    with pytest.raises(AuthenticationFailed):
+        tokens.decode(token, expected_type=tokens.REFRESH)
