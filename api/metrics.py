@@ -9,8 +9,10 @@ Redis counters feed `/api/health/metrics/`: totals that every process shares, un
 per-process Prometheus values.
 """
 
+import atexit
 import logging
 import os
+import threading
 import time
 
 import redis
@@ -68,24 +70,80 @@ def observe(method: str, route: str, status: int, seconds: float) -> None:
     LATENCY.labels(*labels).observe(seconds)
 
 
+class _PendingCounts:
+    """This process's request counts not yet added to Redis, flushed once a second.
+
+    Adding them per request cost a Redis round trip per request (bench/README.md); batched,
+    it is one per second per process. A daemon thread flushes (started in the serving process,
+    so again after a fork), as does process exit and every read of the totals, so a process
+    always sees its own requests and another's within a second.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._pid = None
+        self._reset()
+
+    def _reset(self):
+        self.total, self.errors, self.per_minute = 0, 0, {}
+
+    def add(self, status: int) -> None:
+        minute = int(time.time() // 60)
+        with self._lock:
+            if self._pid != os.getpid():
+                self._start()
+            self.total += 1
+            self.errors += status >= 500
+            self.per_minute[minute] = self.per_minute.get(minute, 0) + 1
+
+    def _start(self) -> None:
+        self._pid = os.getpid()
+        self._reset()  # a forked child does not inherit its parent's unsent counts
+        threading.Thread(target=self._flush_forever, name="metrics-flush", daemon=True).start()
+        atexit.register(self.flush)
+
+    def _flush_forever(self) -> None:
+        while True:
+            time.sleep(FLUSH_SECONDS)
+            self.flush()
+
+    def flush(self) -> None:
+        with self._lock:
+            total, errors, per_minute = self.total, self.errors, self.per_minute
+            self._reset()
+        if not total:
+            return
+        try:
+            pipe = get_redis().pipeline(transaction=False)
+            pipe.incrby(_TOTAL, total)
+            if errors:
+                pipe.incrby(_ERRORS, errors)
+            for minute, count in per_minute.items():
+                pipe.incrby(f"{_PER_MINUTE}{minute}", count)
+                pipe.expire(f"{_PER_MINUTE}{minute}", 180)
+            pipe.set(_SINCE, int(time.time()), nx=True)
+            pipe.execute()
+        except redis.RedisError as exc:
+            log.debug("shared request counters unavailable: %s", exc)
+
+
+FLUSH_SECONDS = 1.0
+_pending = _PendingCounts()
+
+
 def count_shared(status: int) -> None:
-    """One round trip: the totals and this minute's bucket, shared by every process."""
-    minute = int(time.time() // 60)
-    try:
-        pipe = get_redis().pipeline(transaction=False)
-        pipe.incr(_TOTAL)
-        if status >= 500:
-            pipe.incr(_ERRORS)
-        pipe.incr(f"{_PER_MINUTE}{minute}")
-        pipe.expire(f"{_PER_MINUTE}{minute}", 180)
-        pipe.set(_SINCE, int(time.time()), nx=True)
-        pipe.execute()
-    except redis.RedisError as exc:
-        log.debug("shared request counters unavailable: %s", exc)
+    """Counts one answered request in the totals every process shares (within a second)."""
+    _pending.add(status)
+
+
+def flush_shared() -> None:
+    """Adds this process's pending counts to the shared totals now."""
+    _pending.flush()
 
 
 def shared_counters() -> dict:
     """Totals across all processes; raises redis.RedisError when Redis is unavailable."""
+    flush_shared()
     now = time.time()
     minute = int(now // 60)
     total, errors, current, previous, since = get_redis().mget(

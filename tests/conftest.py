@@ -8,6 +8,7 @@ from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context
 
+from api.metrics import flush_shared
 from core.rbac import services as rbac_services
 from tenants import services as tenant_services
 from tenants import tokens
@@ -72,6 +73,7 @@ def staff(worlds, db) -> User:
 @pytest.fixture(autouse=True)
 def _clean_state():
     """Redis is the test database's own (REDIS_URL); start every test with it empty."""
+    flush_shared()  # request counts of earlier tests go before the flush, not into this test
     get_redis().flushdb()
     connection.set_schema_to_public()
     yield

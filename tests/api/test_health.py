@@ -4,13 +4,16 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 import uuid
 
 import pytest
 from botocore.config import Config
 from prometheus_client import REGISTRY
 
+from api import metrics
 from tenants import tokens
+from tenants.redis_client import get_redis
 from tests.conftest import assert_error
 
 HEALTH_PATHS = ["/api/health/", "/api/health/database/", "/api/health/cache/",
@@ -174,3 +177,29 @@ def test_prometheus_metrics_merge_worker_processes(api, db, tmp_path, monkeypatc
     assert line in text
     assert 'clm_http_request_duration_seconds_count{method="GET",' \
            'route="api/multiprocess/",status="200"} 6.0' in text
+
+
+def test_a_process_counts_reach_redis_within_a_second_without_a_read(api, acme):
+    # The serving process batches its counts: its flusher thread adds them on its own.
+    assert api.get("/api/auth/me/", acme.token()).status_code == 200
+    deadline = time.monotonic() + 3 * metrics.FLUSH_SECONDS
+    while get_redis().get("metrics:requests_total") is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert int(get_redis().get("metrics:requests_total")) >= 1
+
+
+def test_a_forked_process_sends_only_its_own_counts(acme):
+    metrics.count_shared(200)  # pending in this process when it forks
+    pid = os.fork()
+    if pid == 0:  # the child (a gunicorn worker, say): one request of its own
+        code = 1
+        try:
+            metrics.count_shared(503)
+            metrics.flush_shared()
+            code = 0
+        finally:
+            os._exit(code)
+    assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+    metrics.flush_shared()
+    assert int(get_redis().get("metrics:requests_total")) == 2
+    assert int(get_redis().get("metrics:errors_total")) == 1
