@@ -17,8 +17,9 @@ from django.conf import settings
 
 from api.errors import domain_error_response
 from api.middleware import client_ip
-from api.security import accept_principal, principal_unless_revoked
+from api.security import accept_principal, principal_unless_revoked, user_and_role_permissions
 from core.errors import AuthenticationFailed, RateLimited
+from core.rbac import principal_cache
 from tenants import tokens
 from tenants.redis_client import get_redis
 
@@ -52,22 +53,28 @@ return window_hit(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3])
 """
 
 # What a request needs from Redis before it runs, in one round trip: the access token's
-# denylist keys, then the rate limit (the caller's bucket, or the anonymous one when the token
-# turns out revoked, as for any failing token). The shared request counters (api/metrics) stay
-# a pipeline after the response: they count the request's status and must not count it early.
-# KEYS: bucket ("" = unlimited), anonymous bucket, denylist keys (0 or 2).
-# ARGV: limit, anonymous limit, window ms, member.
-# Returns {revoked, limited, admitted, remaining, reset_ms, now_ms, limit}.
+# denylist keys, the tenant's principals version (core.rbac.principal_cache; set to ARGV[5]
+# when missing, so a lost key never matches an old entry), then the rate limit (the caller's
+# bucket, or the anonymous one when the token turns out revoked, as for any failing token).
+# The shared request counters (api/metrics) count the answered request's status, after it.
+# KEYS: bucket ("" = unlimited), anonymous bucket, version key ("" = none), denylist keys
+# (0 or 2). ARGV: limit, anonymous limit, window ms, member, a new version.
+# Returns {revoked, version, limited, admitted, remaining, reset_ms, now_ms, limit}.
 _REQUEST = _WINDOW_FUNCTION + """
 local revoked = 0
-for i = 3, #KEYS do
+for i = 4, #KEYS do
   if redis.call('EXISTS', KEYS[i]) == 1 then revoked = 1 end
+end
+local version = ''
+if KEYS[3] ~= '' then
+  redis.call('SET', KEYS[3], ARGV[5], 'NX')
+  version = redis.call('GET', KEYS[3])
 end
 local key, limit = KEYS[1], tonumber(ARGV[1])
 if revoked == 1 then key, limit = KEYS[2], tonumber(ARGV[2]) end
-if key == '' then return {revoked, 0, 1, 0, 0, 0, 0} end
+if key == '' then return {revoked, version, 0, 1, 0, 0, 0, 0} end
 local r = window_hit(key, limit, tonumber(ARGV[3]), ARGV[4])
-return {revoked, 1, r[1], r[2], r[3], r[4], limit}
+return {revoked, version, 1, r[1], r[2], r[3], r[4], limit}
 """
 
 # Stricter per-IP buckets (settings names) for the endpoints that guess passwords or make tenants.
@@ -114,6 +121,7 @@ class _Plan(NamedTuple):
     limit: int
     anon_key: str
     principal: object | None
+    cached: principal_cache.Entry | None = None  # what the principal was built from, if cached
 
 
 def _plan(request) -> _Plan:
@@ -123,39 +131,78 @@ def _plan(request) -> _Plan:
     if strict:
         name, setting = strict
         return _Plan(f"rl:{name}:ip:{ip}", getattr(settings, setting), anon_key, None)
-    principal = _principal(request)
+    principal, cached = _principal(request)
     if principal is None:
         return _Plan(anon_key, settings.RATE_LIMIT_ANONYMOUS, anon_key, None)
     if principal.user.is_staff or ADMIN_ROLE in principal.roles:
-        return _Plan(None, 0, anon_key, principal)
+        return _Plan(None, 0, anon_key, principal, cached)
     plan = getattr(principal.tenant, "plan", "standard")
     limit = settings.RATE_LIMIT_PREMIUM if plan == "premium" else settings.RATE_LIMIT_STANDARD
-    return _Plan(f"rl:user:{principal.user.pk}", limit, anon_key, principal)
+    return _Plan(f"rl:user:{principal.user.pk}", limit, anon_key, principal, cached)
+
+
+def _schema(request) -> str | None:
+    tenant = getattr(request, "tenant", None)
+    return tenant.schema_name if tenant is not None else None
 
 
 def _principal(request):
-    if not getattr(request, "token_claims", None):
-        return None
+    """(principal or None, the cache entry it was built from or None)."""
+    claims = getattr(request, "token_claims", None)
+    if not claims or getattr(request, "token_conflict", False):
+        return None, None
+    schema = _schema(request)
+    cached = principal_cache.cache.get(schema, claims["sub"]) if schema else None
+    if cached is not None:
+        try:
+            return principal_unless_revoked(request, cached[:2]), cached
+        except AuthenticationFailed:
+            pass  # perhaps only the entry is behind (a new token_version): the database decides
+    # The version is read BEFORE the rows: a change committed in between bumps it again.
+    version = principal_cache.read_version(schema) if schema else None
+    loaded = user_and_role_permissions(request)
     try:
-        return principal_unless_revoked(request)
+        principal = principal_unless_revoked(request, loaded)
     except AuthenticationFailed:
         # A bad token is limited like an anonymous call; the operation answers 401 itself.
-        return None
+        return None, None
+    if schema:
+        principal_cache.cache.put(schema, *loaded, version)
+    return principal, None
+
+
+def _current(request, plan: _Plan, version: str | None):
+    """The plan's principal if it is still what the database says, else the database's."""
+    if plan.cached is None or (version and plan.cached.version == version):
+        return plan.principal
+    loaded = user_and_role_permissions(request)
+    if version:  # loaded after the version was read: valid under it
+        principal_cache.cache.put(_schema(request), loaded[0], loaded[1], version)
+    try:
+        return principal_unless_revoked(request, loaded)
+    except AuthenticationFailed:
+        return None  # the operation answers 401
 
 
 def _run(request, plan: _Plan, window: int) -> Decision | None:
     """One Redis round trip; None when unlimited. Raises redis.RedisError when unavailable."""
     claims = request.token_claims if plan.principal is not None else None
+    schema = _schema(request) if plan.principal is not None else None
     client = get_redis()
     script = client.register_script(_REQUEST)
-    revoked, limited, *result = script(
+    revoked, version, limited, *result = script(
         keys=[plan.key or "", plan.anon_key,
+              principal_cache.version_key(schema) if schema else "",
               *(tokens.access_revocation_keys(claims) if claims else [])],
-        args=[plan.limit, settings.RATE_LIMIT_ANONYMOUS, window * 1000, uuid.uuid4().hex],
+        args=[plan.limit, settings.RATE_LIMIT_ANONYMOUS, window * 1000, uuid.uuid4().hex,
+              uuid.uuid4().hex],
         client=client,
     )
     if plan.principal is not None:
-        accept_principal(request, plan.principal, revoked=bool(revoked))
+        version = version.decode() if isinstance(version, bytes) else version
+        principal = _current(request, plan, version)
+        if principal is not None:
+            accept_principal(request, principal, revoked=bool(revoked))
     if not limited:
         return None
     admitted, remaining, reset_ms, now_ms, limit = result
@@ -178,7 +225,10 @@ class RateLimitMiddleware:
         except redis.RedisError as exc:
             if plan.principal is not None:
                 tokens.denylist_unavailable(request.token_claims)
-                accept_principal(request, plan.principal, revoked=False)
+                # A cached principal cannot be checked against its version: reloaded.
+                principal = _current(request, plan, None)
+                if principal is not None:
+                    accept_principal(request, principal, revoked=False)
             if plan.key is None:
                 return _unlimited(self.get_response(request))
             log.warning("rate limiter unavailable, serving %s unlimited: %s", request.path, exc)

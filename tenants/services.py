@@ -9,7 +9,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django_tenants.utils import get_public_schema_name, schema_context
@@ -24,6 +24,7 @@ from core.errors import (
     PermissionDenied,
 )
 from core.model_update import model_update
+from core.rbac import principal_cache
 from core.rbac import services as rbac_services
 from core.rbac.models import UserRole
 from tenants import schema_template, selectors, throttle, tokens
@@ -159,6 +160,7 @@ def login(*, email: str, password: str) -> tuple[User, dict]:
         user.save(update_fields=["last_login"])
         pair = tokens.issue_pair(user)
         if user.tenant is not None:
+            principal_cache.principals_changed(user.tenant.schema_name)
             with schema_context(user.tenant.schema_name):
                 audit_record(actor=user, entity_type="user", entity_id=user.pk, action="login")
     return user, pair
@@ -239,6 +241,7 @@ def user_update(*, actor, user: User, data: dict) -> User:
         _ensure_another_admin(user)
     changes = model_update(user, data, touch=None)
     if changes:
+        principal_cache.principals_changed(connection.schema_name)
         audit_record(actor=actor, entity_type="user", entity_id=user.pk, action="updated",
                      changes=changes)
     if not user.is_active and "is_active" in changes:

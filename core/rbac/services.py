@@ -1,10 +1,11 @@
 """Role use cases: seeding built-ins, custom roles, assigning roles to users."""
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.text import slugify
 
 from core.audit.services import audit_record, diff
 from core.errors import Conflict, ConflictingInput, InvalidInput, NotFound
+from core.rbac import principal_cache
 from core.rbac.models import Role, UserRole
 from core.rbac.permissions import BUILTIN_ROLES, Perm
 
@@ -71,6 +72,7 @@ def role_update(*, actor, role_id: str, data: dict) -> Role:
     for field, value in data.items():
         setattr(role, field, value)
     role.save()
+    principal_cache.principals_changed(connection.schema_name)
     changes = diff(before, _role_snapshot(role))
     if changes:
         audit_record(actor=actor, entity_type="role", entity_id=role.pk, action="updated",
@@ -84,6 +86,7 @@ def role_delete(*, actor, role_id: str) -> None:
     if UserRole.objects.filter(role=role).exists():
         raise Conflict("The role is still assigned to users")
     role.delete()
+    principal_cache.principals_changed(connection.schema_name)
     audit_record(actor=actor, entity_type="role", entity_id=role_id, action="deleted")
 
 
@@ -109,6 +112,7 @@ def user_roles_set(*, actor, user, role_ids: list[str]) -> list[str]:
     UserRole.objects.bulk_create(
         [UserRole(user=user, role_id=r) for r in role_ids if r not in before]
     )
+    principal_cache.principals_changed(connection.schema_name)
     audit_record(actor=actor, entity_type="user", entity_id=user.pk, action="role_changed",
                  changes={"roles": {"old": before, "new": role_ids}})
     return role_ids

@@ -1,0 +1,114 @@
+"""A request's user row and role permissions, remembered per process between requests.
+
+Loading them cost one database round trip per authenticated request (bench/README.md). An
+entry is used only when the tenant's principals version, which the rate limiter's Redis script
+reads in the round trip it makes anyway, is the one the entry was stored under. Every service
+that changes what a principal is made of (a user's row, their roles, a role's permissions)
+calls `principals_changed` in its transaction; the version is replaced then and after commit,
+so the next request of every process of that tenant loads from the database again.
+
+An entry stores the version read BEFORE its rows were loaded (`read_version`, one extra
+round trip on a miss only): a change committed and bumped in between would otherwise be hidden
+under the new version. With Redis unreachable an entry is stored with no version and never
+used. Entries also
+expire after MAX_AGE_SECONDS, which bounds what a change made outside the services (a shell,
+a bump lost while Redis was unreachable) can leave behind.
+"""
+
+import logging
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from typing import NamedTuple
+
+import redis
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+
+from tenants.redis_client import get_redis
+
+log = logging.getLogger("clm.rbac")
+
+MAX_AGE_SECONDS = 60.0
+MAX_ENTRIES = 10_000
+
+
+class Entry(NamedTuple):
+    user: object  # a fresh instance per `get`: requests never share one
+    role_permissions: dict
+    version: str | None
+
+
+def version_key(schema_name: str) -> str:
+    return f"authz:version:{schema_name}"
+
+
+def principals_changed(schema_name: str) -> None:
+    """Every process loads this tenant's principals from the database again.
+
+    Now, so that this transaction's own later requests (and tests, which never commit) see the
+    change, and again after commit: a process that reloaded in between read the rows as they
+    were before the commit and stored them under the first new version.
+    """
+    _replace_version(schema_name)
+    transaction.on_commit(lambda: _replace_version(schema_name))
+
+
+def read_version(schema_name: str) -> str | None:
+    """The tenant's principals version (made when missing); None when Redis is unreachable."""
+    key = version_key(schema_name)
+    try:
+        pipe = get_redis().pipeline(transaction=False)
+        pipe.set(key, uuid.uuid4().hex, nx=True)
+        pipe.get(key)
+        version = pipe.execute()[1]
+    except redis.RedisError:
+        return None
+    return version.decode() if isinstance(version, bytes) else version
+
+
+def _replace_version(schema_name: str) -> None:
+    try:
+        get_redis().set(version_key(schema_name), uuid.uuid4().hex)
+    except redis.RedisError as exc:
+        log.warning("principals version of %s not replaced (cached for at most %ss): %s",
+                    schema_name, MAX_AGE_SECONDS, exc)
+
+
+class _Cache:
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._entries: OrderedDict = OrderedDict()
+
+    def get(self, schema_name: str, user_id: str) -> Entry | None:
+        key = (schema_name, user_id)
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None:
+                return None
+            values, role_permissions, version, stored_at = found
+            if time.monotonic() - stored_at > MAX_AGE_SECONDS:
+                del self._entries[key]
+                return None
+            self._entries.move_to_end(key)
+        user_model = get_user_model()
+        fields = [f.attname for f in user_model._meta.concrete_fields]
+        user = user_model.from_db(connection.alias, fields, values)
+        return Entry(user, dict(role_permissions), version)
+
+    def put(self, schema_name: str, user, role_permissions: dict, version: str | None) -> None:
+        values = tuple(getattr(user, f.attname) for f in user._meta.concrete_fields)
+        with self._lock:
+            self._entries[(schema_name, str(user.pk))] = (
+                values, dict(role_permissions), version, time.monotonic())
+            self._entries.move_to_end((schema_name, str(user.pk)))
+            while len(self._entries) > MAX_ENTRIES:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+cache = _Cache()
