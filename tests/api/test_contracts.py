@@ -259,6 +259,16 @@ def test_list_envelope_pagination_and_links_keep_the_query(api, acme):
     assert titles == [f"Contract {i}" for i in range(4, -1, -1)]
 
 
+def test_list_count_past_the_end_and_of_nothing(api, acme):
+    for i in range(3):
+        create(api, acme, title=f"Contract {i}")
+    past = api.get("/api/contracts/?limit=2&offset=10", acme.token()).json()
+    assert past["count"] == 3 and past["results"] == [] and past["next"] is None
+    assert past["previous"] == "/api/contracts/?limit=2&offset=8"
+    nothing = api.get("/api/contracts/?status=executed", acme.token()).json()
+    assert nothing == {"count": 0, "next": None, "previous": None, "results": []}
+
+
 def test_list_default_limit_is_20(api, acme):
     with schema_context(acme.schema):
         Contract.objects.bulk_create(
