@@ -5,7 +5,7 @@ from uuid import UUID
 from django.http import HttpResponse
 from ninja import Query, Router, Status
 
-from api.pagination import json_response, ordering, page_params, paginate
+from api.pagination import json_response, ordering, page_envelope, page_params
 from api.schemas.contracts import (
     CloneIn,
     ContractDetailOut,
@@ -19,7 +19,7 @@ from api.schemas.contracts import (
 )
 from api.security import require
 from core.contracts import selectors, services
-from core.contracts.payloads import PAYLOAD_COLUMNS, contract_payload, contract_payload_from_row
+from core.contracts.payloads import contract_payload, contract_payload_from_row
 from core.documents import selectors as document_selectors
 from core.documents.payloads import version_summary
 from core.rbac.permissions import Perm
@@ -52,10 +52,10 @@ def contract_detail_out(c) -> dict:
 @router.get("/", response=ContractPageOut, auth=require(Perm.VIEW_CONTRACTS))
 def list_contracts(request, filters: Query[ContractFilter], page: Query[ContractPageParams]):
     order = ordering(page.sort, allowed=selectors.SORTABLE, default=("-created_at", "-id"))
-    qs = selectors.contract_list(status=filters.status, search=filters.search, ordering=order)
-    # Tuples of the payload's columns, not model instances: the hottest read of the API.
-    rows = qs.values_list(*PAYLOAD_COLUMNS)
-    return json_response(paginate(request, rows, page, contract_payload_from_row))
+    rows, count = selectors.contract_page(status=filters.status, search=filters.search,
+                                          ordering=order, offset=page.offset, limit=page.limit)
+    results = [contract_payload_from_row(row) for row in rows]
+    return json_response(page_envelope(request, page, count, results))
 
 
 @router.post("/", response={201: ContractDetailOut}, auth=require(Perm.CREATE_CONTRACTS))

@@ -5,13 +5,14 @@ from urllib.parse import urlencode
 
 import orjson
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import BigIntegerField, Func, QuerySet, Subquery
+from django.db.models import QuerySet
 from django.db.models.query import ModelIterable, ValuesListIterable
 from django.http import HttpResponse
 from ninja import Schema
 from pydantic import Field, create_model
 
 from core.errors import InvalidInput
+from core.pages import TOTAL, with_total
 
 MAX_LIMIT = 100
 
@@ -56,17 +57,11 @@ def _link(request, offset: int) -> str:
     return f"{request.path}?{urlencode(sorted(params.items()))}"
 
 
-# count(*) as a plain expression: Django would GROUP BY for an aggregate on a values() query.
-_COUNT_ALL = Func(template="count(*)", output_field=BigIntegerField())
-_COUNT_ALIAS = "_page_count"
-
-
 def _page_and_count(queryset: QuerySet, page: PageParams) -> tuple[list, int]:
-    """The page's rows and how many rows there are in all, in ONE statement.
+    """The page's rows and how many rows there are in all, in ONE statement (core.pages).
 
-    The count rides along as a scalar subquery, which PostgreSQL evaluates once (an InitPlan)
-    before the page's index scan: one round trip and one compilation instead of two. Querysets
-    the subquery cannot count as Django would (distinct, grouped, combined, flat) take two.
+    Querysets the subquery cannot count as Django would (distinct, grouped, combined, flat,
+    dicts) take two statements.
     """
     query = queryset.query
     window = slice(page.offset, page.offset + page.limit)
@@ -74,17 +69,21 @@ def _page_and_count(queryset: QuerySet, page: PageParams) -> tuple[list, int]:
     if (query.distinct or query.group_by is not None or query.combinator
             or queryset._iterable_class not in (ModelIterable, ValuesListIterable)):
         return list(queryset[window]), queryset.count()
-    total = Subquery(queryset.order_by().values(**{_COUNT_ALIAS: _COUNT_ALL}))
-    rows = list(queryset.annotate(**{_COUNT_ALIAS: total})[window])
+    rows = list(with_total(queryset)[window])
     if not rows:  # past the end (or nothing at all): the count needs its own query
         return [], queryset.count() if page.offset else 0
-    if as_tuples:  # the annotation is the tuple's last column
+    if as_tuples:  # the total is the tuple's last column
         return [row[:-1] for row in rows], rows[0][-1]
-    return rows, getattr(rows[0], _COUNT_ALIAS)
+    return rows, getattr(rows[0], TOTAL)
 
 
 def paginate(request, queryset: QuerySet, page: PageParams, serialize) -> dict:
     rows, count = _page_and_count(queryset, page)
+    return page_envelope(request, page, count, [serialize(row) for row in rows])
+
+
+def page_envelope(request, page: PageParams, count: int, results: list) -> dict:
+    """The reference's list body for `results`, the page `page` of `count` rows."""
     next_offset = page.offset + page.limit
     previous = None
     if page.offset > 0:
@@ -93,7 +92,7 @@ def paginate(request, queryset: QuerySet, page: PageParams, serialize) -> dict:
         "count": count,
         "next": _link(request, next_offset) if next_offset < count else None,
         "previous": previous,
-        "results": [serialize(row) for row in rows],
+        "results": results,
     }
 
 
