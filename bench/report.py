@@ -1,4 +1,4 @@
-"""The figures as a table (stdout and bench/README.md) and a chart (PNG)."""
+"""The figures as a table (stdout and bench/results/*.md) and a chart (PNG)."""
 
 from pathlib import Path
 

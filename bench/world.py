@@ -235,6 +235,9 @@ def ensure_contracts(tenant, user_id, count: int) -> None:
             conn.execute(f"VACUUM ANALYZE {tenant.schema_name}.contracts_contract")
             print(f"bench: {count - have} contracts into {tenant.slug} in "
                   f"{time.perf_counter() - started:.1f}s", flush=True)
+        elif have > count:
+            print(f"bench: WARNING {tenant.slug} has {have} contracts, not {count} (written by "
+                  "an older benchmark): run with --fresh for comparable figures", flush=True)
 
 
 def manager_of(tenant):
