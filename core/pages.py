@@ -20,9 +20,12 @@ TOTAL = "_page_total"
 _COUNT_ALL = Func(template="count(*)", output_field=BigIntegerField())
 
 
-def with_total(queryset: QuerySet) -> QuerySet:
-    """`queryset` with TOTAL, the count of all its rows, on every row (last column of tuples)."""
-    return queryset.annotate(**{TOTAL: Subquery(queryset.order_by().values(**{TOTAL: _COUNT_ALL}))})
+def with_total(queryset: QuerySet, total=None) -> QuerySet:
+    """`queryset` with TOTAL on every row (the last column of tuples): the count of all its
+    rows, or `total`, an expression known to equal it that is cheaper to read."""
+    if total is None:
+        total = Subquery(queryset.order_by().values(**{TOTAL: _COUNT_ALL}))
+    return queryset.annotate(**{TOTAL: total})
 
 
 def sentinel() -> str:
@@ -34,8 +37,9 @@ class CompiledShapes:
     """SQL of a page query, compiled once per shape and run with each call's values.
 
     `compile_shape(shape)` returns the queryset of that shape built from sentinels (anything
-    hashable describing which filters are present and the order). `page()` runs its SQL with
-    LIMIT/OFFSET, each parameter equal to a key of `values` replaced by that key's value.
+    hashable describing which filters are present and the order), and the expression of its
+    total or None (count the rows). `page()` runs its SQL with LIMIT/OFFSET, each parameter
+    equal to a key of `values` replaced by that key's value.
     """
 
     def __init__(self, compile_shape):
@@ -46,7 +50,7 @@ class CompiledShapes:
     def _compiled(self, shape) -> tuple[str, tuple]:
         compiled = self._sql.get(shape)
         if compiled is None:
-            sql, params = with_total(self._compile_shape(shape)).query.sql_with_params()
+            sql, params = with_total(*self._compile_shape(shape)).query.sql_with_params()
             compiled = (f"{sql} LIMIT %s OFFSET %s", params)
             with self._lock:
                 self._sql[shape] = compiled
