@@ -2,13 +2,14 @@
 
 import time
 
+from django.conf import settings
 from django.db.models import Q
 
 from core.errors import NotFound
 from tenants.models import Domain, Tenant, User
 from tenants.schema_template import TEMPLATE_SCHEMA
 
-_TTL_SECONDS = 10.0
+_MAX_ENTRIES = 20_000
 _cache: dict[tuple[str, str], tuple[float, Tenant | None]] = {}
 
 
@@ -18,7 +19,12 @@ def _cached(key: tuple[str, str], load):
     if hit and hit[0] > now:
         return hit[1]
     value = load()
-    _cache[key] = (now + _TTL_SECONDS, value)
+    if len(_cache) >= _MAX_ENTRIES:  # unknown Host headers must not grow it without bound
+        for stale in [k for k, (expires, _) in _cache.items() if expires <= now]:
+            del _cache[stale]
+        if len(_cache) >= _MAX_ENTRIES:
+            _cache.clear()
+    _cache[key] = (now + settings.TENANT_CACHE_SECONDS, value)
     return value
 
 

@@ -56,7 +56,7 @@ def test_list_users_query_count_does_not_grow_with_rows(api, acme):
     token = acme.token()
 
     def count_queries():
-        # Warm the per-process tenant cache (10 s TTL) so both measurements see the same lookups.
+        # Warm the per-process tenant cache so both measurements see the same lookups.
         api.get("/api/users/?limit=100", token)
         with CaptureQueriesContext(connection) as ctx:
             assert api.get("/api/users/?limit=100", token).status_code == 200
