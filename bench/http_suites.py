@@ -21,8 +21,8 @@ def overhead(cfg) -> dict:
     tenant, user = _tenant_with_contracts("bench-d1k", 1_000)
     token = world.access_token(user)
     # Writes go to a tenant of their own: the read tenants keep exactly their row counts.
-    writes, writer = _tenant_with_contracts("bench-w", 1_000)
-    write_token = world.access_token(writer)
+    writes = world.ensure_tenants(1, prefix="bench-w", contracts_each=0)[0]
+    write_token = world.access_token(world.manager_of(writes))
     pending = world.pending_contract_ids(writes, cfg.approve_requests)
     ids = world.contract_ids(tenant, 50)
     with gunicorn() as port:
