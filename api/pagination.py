@@ -12,7 +12,7 @@ from ninja import Schema
 from pydantic import Field, create_model
 
 from core.errors import InvalidInput
-from core.pages import TOTAL, with_total
+from core.pages import split_total, with_total
 
 MAX_LIMIT = 100
 
@@ -69,12 +69,8 @@ def _page_and_count(queryset: QuerySet, page: PageParams) -> tuple[list, int]:
     if (query.distinct or query.group_by is not None or query.combinator
             or queryset._iterable_class not in (ModelIterable, ValuesListIterable)):
         return list(queryset[window]), queryset.count()
-    rows = list(with_total(queryset)[window])
-    if not rows:  # past the end (or nothing at all): the count needs its own query
-        return [], queryset.count() if page.offset else 0
-    if as_tuples:  # the total is the tuple's last column
-        return [row[:-1] for row in rows], rows[0][-1]
-    return rows, getattr(rows[0], TOTAL)
+    return split_total(list(with_total(queryset)[window]), offset=page.offset,
+                       count_all=queryset.count, as_tuples=as_tuples)
 
 
 def paginate(request, queryset: QuerySet, page: PageParams, serialize) -> dict:

@@ -28,6 +28,16 @@ def with_total(queryset: QuerySet, total=None) -> QuerySet:
     return queryset.annotate(**{TOTAL: total})
 
 
+def split_total(rows: list, *, offset: int, count_all, as_tuples: bool = True) -> tuple[list, int]:
+    """(the rows without TOTAL, TOTAL). An empty page carries no total: past the end it is
+    counted by `count_all()`, on the first page it is 0."""
+    if not rows:
+        return [], count_all() if offset else 0
+    if as_tuples:  # the total is the tuple's last column
+        return [row[:-1] for row in rows], rows[0][-1]
+    return rows, getattr(rows[0], TOTAL)
+
+
 def sentinel() -> str:
     """A value no client sends and no escaping changes (hex digits only)."""
     return f"shape{uuid.uuid4().hex}"
@@ -56,13 +66,12 @@ class CompiledShapes:
                 self._sql[shape] = compiled
         return compiled
 
-    def page(self, shape, values: dict, *, offset: int, limit: int) -> tuple[list, int | None]:
-        """(rows without the total, total); total is None when the page is empty."""
+    def page(self, shape, values: dict, *, offset: int, limit: int,
+             count_all) -> tuple[list, int]:
+        """(the page's rows, the count of all); `count_all` counts when the page is empty."""
         sql, params = self._compiled(shape)
         bound = [values.get(p, p) if isinstance(p, str) else p for p in params]
         with connection.cursor() as cursor:
             cursor.execute(sql, [*bound, limit, offset])
             rows = cursor.fetchall()
-        if not rows:
-            return [], None
-        return [row[:-1] for row in rows], rows[0][-1]
+        return split_total(rows, offset=offset, count_all=count_all)

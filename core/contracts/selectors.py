@@ -79,11 +79,10 @@ def contract_page(*, status: str | None, search: str | None, ordering: tuple, of
     values = {_STATUS: status, _SEARCH: search}
     if search:
         values[contains_pattern(_SEARCH)] = contains_pattern(search)
-    rows, count = _PAGES.page((bool(status), bool(search), tuple(ordering)), values,
-                              offset=offset, limit=limit)
-    if count is None:  # an empty page: past the end, or nothing at all
-        count = contract_list(status=status, search=search).count() if offset else 0
-    return rows, count
+    return _PAGES.page(
+        (bool(status), bool(search), tuple(ordering)), values, offset=offset, limit=limit,
+        count_all=lambda: contract_list(status=status, search=search).count(),
+    )
 
 
 def contract_recent(*, limit: int):
