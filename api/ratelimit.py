@@ -155,7 +155,7 @@ def _principal(request):
     cached = principal_cache.cache.get(schema, claims["sub"]) if schema else None
     if cached is not None:
         try:
-            return principal_unless_revoked(request, cached[:2]), cached
+            return principal_unless_revoked(request, (cached.user, cached.role_permissions)), cached
         except AuthenticationFailed:
             pass  # perhaps only the entry is behind (a new token_version): the database decides
     # The version is read BEFORE the rows: a change committed in between bumps it again.

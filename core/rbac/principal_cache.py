@@ -1,6 +1,6 @@
 """A request's user row and role permissions, remembered per process between requests.
 
-Loading them cost one database round trip per authenticated request (bench/README.md). An
+Loading them cost one database round trip per authenticated request (README, Benchmarks). An
 entry is used only when the tenant's principals version, which the rate limiter's Redis script
 reads in the round trip it makes anyway, is the one the entry was stored under. Every service
 that changes what a principal is made of (a user's row, their roles, a role's permissions)
@@ -10,11 +10,11 @@ so the next request of every process of that tenant loads from the database agai
 An entry stores the version read BEFORE its rows were loaded (`read_version`, one extra
 round trip on a miss only): a change committed and bumped in between would otherwise be hidden
 under the new version. With Redis unreachable an entry is stored with no version and never
-used. Entries also
-expire after MAX_AGE_SECONDS, which bounds what a change made outside the services (a shell,
-a bump lost while Redis was unreachable) can leave behind.
+used. Entries also expire after MAX_AGE_SECONDS, which bounds what a change made outside the
+services (a shell, a bump lost while Redis was unreachable) can leave behind.
 """
 
+import functools
 import logging
 import threading
 import time
@@ -76,6 +76,11 @@ def _replace_version(schema_name: str) -> None:
                     schema_name, MAX_AGE_SECONDS, exc)
 
 
+@functools.cache
+def _user_fields() -> list[str]:
+    return [f.attname for f in get_user_model()._meta.concrete_fields]
+
+
 class _Cache:
     def __init__(self):
         self._lock = threading.Lock()
@@ -87,21 +92,20 @@ class _Cache:
             found = self._entries.get(key)
             if found is None:
                 return None
-            values, role_permissions, version, stored_at = found
+            fields, values, role_permissions, version, stored_at = found
             if time.monotonic() - stored_at > MAX_AGE_SECONDS:
                 del self._entries[key]
                 return None
             self._entries.move_to_end(key)
-        user_model = get_user_model()
-        fields = [f.attname for f in user_model._meta.concrete_fields]
-        user = user_model.from_db(connection.alias, fields, values)
+        user = get_user_model().from_db(connection.alias, fields, values)
         return Entry(user, dict(role_permissions), version)
 
     def put(self, schema_name: str, user, role_permissions: dict, version: str | None) -> None:
-        values = tuple(getattr(user, f.attname) for f in user._meta.concrete_fields)
+        fields = _user_fields()
+        values = tuple(getattr(user, name) for name in fields)
         with self._lock:
             self._entries[(schema_name, str(user.pk))] = (
-                values, dict(role_permissions), version, time.monotonic())
+                fields, values, dict(role_permissions), version, time.monotonic())
             self._entries.move_to_end((schema_name, str(user.pk)))
             while len(self._entries) > MAX_ENTRIES:
                 self._entries.popitem(last=False)
