@@ -20,7 +20,8 @@ run: $(STAMP)
 test: $(STAMP)
 	$(DEV) $(PY) -m pytest $(PYTEST_ARGS)
 
-# Figures of the README's Benchmarks section; BENCH_ARGS=--quick for a ~3 minute run, --only SUITE... to pick.
+# Figures of the README's Benchmarks section; BENCH_ARGS=--quick for a ~3 minute run,
+# --only SUITE... to pick.
 bench: $(STAMP)
 	$(DEV) $(PY) -m bench $(BENCH_ARGS)
 

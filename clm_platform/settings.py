@@ -207,11 +207,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     "documents": DOCUMENT_STORAGE,
 }
-# Download URLs (presigned, or signed by this app for local files) live this long.
 # How long a process trusts its copy of a tenant row (resolution per request). A PATCH is
 # seen at once by the process serving it, by the others within this. Every process reloads
 # each tenant once per period, so 10 s meant ~45% of requests reloading at 1,000 tenants.
 TENANT_CACHE_SECONDS = float(env("TENANT_CACHE_SECONDS", "60"))
+# Download URLs (presigned, or signed by this app for local files) live this long.
 DOCUMENT_URL_TTL_SECONDS = int(env("DOCUMENT_URL_TTL_SECONDS", "300"))
 # Uploaded documents above this size are refused with 413.
 DOCUMENT_MAX_UPLOAD_BYTES = int(env("DOCUMENT_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
