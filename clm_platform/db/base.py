@@ -11,10 +11,15 @@ path the previous request left applied, when that path includes public: those ta
 no other schema, so they resolve the same, and a tenant's first request costs one SET, not two.
 New connections start on the public path (a libpq startup option, no round trip), so a fresh
 connection's first request needs no SET for its look-ups either.
+
+A persistent connection is health-checked at each request's first query, a round trip of its
+own (`SELECT 1`). When that query needs a new path, the SET is the check: a tenant switch then
+costs the same two round trips as a request that stays on its tenant (README, Benchmarks).
 """
 
 from contextlib import contextmanager
 
+from django.db import Error
 from django_tenants.postgresql_backend import base
 
 
@@ -72,13 +77,35 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self._applied_search_path = None
         super().savepoint_rollback(sid)
 
-    def _handle_search_path(self, cursor=None):
+    def _path_to_set(self) -> list[str] | None:
+        """The path the next query needs SET, or None when the applied one serves it."""
+        wanted = self._get_cursor_search_paths()
         applied = self._applied_search_path
-        if not self._setting_search_path:
-            wanted = self._get_cursor_search_paths()
-            if applied == wanted:
-                return
-            if self._public_lookup and applied and set(wanted) <= set(applied):
-                return
+        if applied == wanted:
+            return None
+        if self._public_lookup and applied and set(wanted) <= set(applied):
+            return None
+        return wanted
+
+    def _handle_search_path(self, cursor=None):
+        if not self._setting_search_path and self._path_to_set() is None:
+            return
         super()._handle_search_path(cursor)
         self._applied_search_path = self.search_path_set_schemas
+
+    def close_if_health_check_failed(self):
+        due = (self.connection is not None and self.health_check_enabled
+               and not self.health_check_done and not self._setting_search_path)
+        path = self._path_to_set() if due and self.schema_name else None
+        if path is None:
+            return super().close_if_health_check_failed()
+        self.health_check_done = True
+        sql = f"SET search_path = {','.join(map(base.quote_schema_name, path))}"
+        try:
+            # Through the cursor wrapper, so the SET is counted like any other query.
+            with self.wrap_database_errors, self._prepare_cursor(self.create_cursor()) as cursor:
+                cursor.execute(sql)
+        except Error:
+            self.close()  # as a failed `SELECT 1` would: the next query reconnects
+        else:
+            self._applied_search_path = self.search_path_set_schemas = path

@@ -1,6 +1,6 @@
 """`SET search_path` per request: at most one, also on a tenant's first request in a worker."""
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.test.utils import CaptureQueriesContext
 
 from tenants import tokens
@@ -39,3 +39,53 @@ def test_a_public_request_after_a_tenants_sets_the_public_path(api, acme, staff)
         r = api.get("/api/auth/me/", staff_token)
     assert r.status_code == 200
     assert _sets(ctx) <= 1
+
+
+def _health_checks(monkeypatch) -> list:
+    """Turns health checks on and records each `SELECT 1` check the connection runs."""
+    checks = []
+    db = connections[DEFAULT_DB_ALIAS]
+    wrapper = type(db)
+    is_usable = wrapper.is_usable
+    monkeypatch.setattr(db, "health_check_enabled", True)
+    monkeypatch.setattr(wrapper, "is_usable", lambda self: checks.append(1) or is_usable(self))
+    return checks
+
+
+def test_a_tenant_switch_is_its_own_health_check(api, acme, globex, monkeypatch):
+    acme_token, globex_token = acme.token("manager"), globex.token("manager")
+    for token in (acme_token, globex_token):  # both tenants and principals cached
+        assert api.get("/api/contracts/", token).status_code == 200
+    checks = _health_checks(monkeypatch)
+
+    connection.health_check_done = False  # what the start of a request does
+    with CaptureQueriesContext(connection) as ctx:
+        assert api.get("/api/contracts/", acme_token).status_code == 200
+    assert (checks, _sets(ctx)) == ([], 1)  # the SET checked the connection: one round trip
+
+    connection.health_check_done = False
+    with CaptureQueriesContext(connection) as ctx:
+        assert api.get("/api/contracts/", acme_token).status_code == 200
+    assert (checks, _sets(ctx)) == ([1], 0)  # staying on acme: the ordinary check
+
+
+def test_a_dead_connection_found_by_the_switching_set_is_replaced(scratch_world, monkeypatch):
+    checks = _health_checks(monkeypatch)
+    connection.set_schema_to_public()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    killer = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        with killer.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    finally:
+        killer.close()
+
+    connection.close_if_unusable_or_obsolete()  # the next request starts
+    connection.set_tenant(scratch_world.tenant)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid(), current_schema()")
+        new_pid, schema = cursor.fetchone()
+    assert new_pid != pid and schema == scratch_world.schema
+    assert checks == []
