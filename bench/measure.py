@@ -54,17 +54,20 @@ def post(path: str, token: str | None, body) -> dict:
     return {"method": "POST", "path": path, "headers": headers, "body": body}
 
 
-def interleaved(port: int, cases: dict[str, list[dict]], *, rounds: int, seconds: float,
-                threads: int = 4) -> dict:
+def interleaved(port: int | dict[str, int], cases: dict[str, list[dict]], *, rounds: int,
+                seconds: float, threads: int = 4) -> dict:
     """Each case for `seconds`, case order alternating every round; medians per case and the
-    per-round figures, so ratios can be taken round by round."""
+    per-round figures, so ratios can be taken round by round. `port` is the server of every
+    case, or each case's own (servers side by side, only one of them loaded at a time)."""
+    ports = port if isinstance(port, dict) else dict.fromkeys(cases, port)
     names = list(cases)
     per_round: list[dict] = []
     for r in range(rounds):
         order = names if r % 2 == 0 else list(reversed(names))
         row = {}
         for name in order:
-            row[name] = summary(load(port, cases[name], seconds=seconds, threads=threads))
+            row[name] = summary(load(ports[name], cases[name], seconds=seconds,
+                                         threads=threads))
         per_round.append(row)
     medians = {
         name: {
