@@ -91,9 +91,11 @@ TEMPLATES = [
 ]
 
 DATABASE_URL = env("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/clm")
+# A backend's first query in a tenant schema reads that schema's catalog (~3 ms); a worker
+# serving 1,000 tenants paid that ~3 s again on every new connection, every 60 s before.
 DATABASES = {
     "default": dj_database_url.parse(
-        DATABASE_URL, conn_max_age=int(env("DB_CONN_MAX_AGE", "60")), conn_health_checks=True
+        DATABASE_URL, conn_max_age=int(env("DB_CONN_MAX_AGE", "600")), conn_health_checks=True
     )
 }
 DATABASES["default"]["ENGINE"] = "clm_platform.db"
