@@ -96,16 +96,14 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def close_if_health_check_failed(self):
         due = (self.connection is not None and self.health_check_enabled
                and not self.health_check_done and not self._setting_search_path)
-        path = self._path_to_set() if due and self.schema_name else None
-        if path is None:
+        if not (due and self.schema_name and self._path_to_set()):
             return super().close_if_health_check_failed()
         self.health_check_done = True
-        sql = f"SET search_path = {','.join(map(base.quote_schema_name, path))}"
         try:
-            # Through the cursor wrapper, so the SET is counted like any other query.
+            # On a wrapped cursor, so the SET is counted like any other query.
             with self.wrap_database_errors, self._prepare_cursor(self.create_cursor()) as cursor:
-                cursor.execute(sql)
+                self._handle_search_path(cursor)
         except Error:
+            self._applied_search_path = None
+        if self._applied_search_path is None:  # django-tenants leaves it unset on a failed SET
             self.close()  # as a failed `SELECT 1` would: the next query reconnects
-        else:
-            self._applied_search_path = self.search_path_set_schemas = path
