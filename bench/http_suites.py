@@ -70,13 +70,10 @@ def tenant_count(cfg) -> dict:
         # Cold: a new server, every tenant's first request (tenant cache and connection
         # search_path both empty for it).
         for count, (_, spread) in counts.items():
-            cold = measure.load(ports[count], spread, seconds=600, threads=4,
-                                max_requests=len(spread))
-            out[str(count)]["spread_cold"] = measure.summary(cold)
+            out[str(count)]["spread_cold"] = measure.summary(_passes(ports[count], spread))
             # Warm: each worker's connection has planned against every schema (a backend's
             # first query in a schema reads its catalog, ~3 ms), which takes a few passes.
-            measure.load(ports[count], spread, seconds=600, threads=4,
-                         max_requests=4 * len(spread))
+            _passes(ports[count], spread, 4)
         cases, case_ports = {}, {}
         for count, (_, spread) in counts.items():
             for name, requests in (("one_tenant", spread[:1]), ("spread_warm", spread)):
@@ -113,11 +110,9 @@ def _counted(url: str, spread: list[dict]) -> dict:
     Warm is counted after four more passes: a tenant is cold in each worker until that worker
     has served it, and which worker serves a request is up to the kernel."""
     with gunicorn(DATABASE_URL=url, BENCH_COUNT_QUERIES="1") as port:
-        results = {"spread_cold": measure.load(port, spread, seconds=600, threads=4,
-                                               max_requests=len(spread))}
-        measure.load(port, spread, seconds=600, threads=4, max_requests=4 * len(spread))
-        results["spread_warm"] = measure.load(port, spread, seconds=600, threads=4,
-                                              max_requests=len(spread))
+        results = {"spread_cold": _passes(port, spread)}
+        _passes(port, spread, 4)
+        results["spread_warm"] = _passes(port, spread)
         results["one_tenant"] = measure.load(port, spread[:1], seconds=1, threads=2)
     return {
         "set_search_path_per_request": {
@@ -125,6 +120,11 @@ def _counted(url: str, spread: list[dict]) -> dict:
         "queries_per_request": {
             name: _count(res, "x-bench-queries") for name, res in results.items()},
     }
+
+
+def _passes(port: int, spread: list[dict], passes: int = 1) -> dict:
+    """Every tenant's request `passes` times, as fast as the server answers."""
+    return measure.load(port, spread, seconds=600, threads=4, max_requests=passes * len(spread))
 
 
 def _count(result: dict, header: str) -> dict:
