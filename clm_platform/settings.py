@@ -209,10 +209,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     "documents": DOCUMENT_STORAGE,
 }
-# How long a process trusts its copy of a tenant row (resolution per request). A PATCH is
-# seen at once by the process serving it, by the others within this. Every process reloads
-# each tenant once per period, so 10 s meant ~45% of requests reloading at 1,000 tenants.
-TENANT_CACHE_SECONDS = float(env("TENANT_CACHE_SECONDS", "60"))
+# How long a process uses its copy of a tenant row (resolution per request) before checking
+# the tenants version in Redis (one GET; tenants/tenant_cache.py). A PATCH is seen at once by the
+# process serving it, by the others within this. 0 checks on every request.
+TENANT_CACHE_SECONDS = float(env("TENANT_CACHE_SECONDS", "5"))
 # Download URLs (presigned, or signed by this app for local files) live this long.
 DOCUMENT_URL_TTL_SECONDS = int(env("DOCUMENT_URL_TTL_SECONDS", "300"))
 # Uploaded documents above this size are refused with 413.

@@ -1,5 +1,6 @@
 """One shared Redis connection pool for cache, rate limits and token revocation."""
 
+import uuid
 from functools import lru_cache
 
 import redis
@@ -11,3 +12,23 @@ def get_redis() -> redis.Redis:
     return redis.Redis.from_url(
         settings.REDIS_URL, socket_timeout=0.5, socket_connect_timeout=0.5, decode_responses=True
     )
+
+
+# Cache versions: a process keeps rows it loaded under the version it read BEFORE loading them,
+# and uses them while the version is unchanged; a service that changes the rows replaces it.
+# A missing key is made anew, so an entry stored under a lost key never matches again.
+
+def read_version(key: str) -> str | None:
+    """The version at `key` (made when missing); None when Redis is unreachable."""
+    try:
+        pipe = get_redis().pipeline(transaction=False)
+        pipe.set(key, uuid.uuid4().hex, nx=True)
+        pipe.get(key)
+        return pipe.execute()[1]
+    except redis.RedisError:
+        return None
+
+
+def replace_version(key: str) -> None:
+    """Raises redis.RedisError when Redis is unreachable."""
+    get_redis().set(key, uuid.uuid4().hex)

@@ -1,36 +1,11 @@
-"""Reads of tenants and users, with a short in-process cache for per-request tenant lookups."""
+"""Reads of tenants and users; the per-request tenant lookups go through tenants.tenant_cache."""
 
-import time
-
-from django.conf import settings
 from django.db.models import Q
 
 from core.errors import NotFound
+from tenants import tenant_cache
 from tenants.models import Domain, Tenant, User
 from tenants.schema_template import TEMPLATE_SCHEMA
-
-_MAX_ENTRIES = 20_000
-_cache: dict[tuple[str, str], tuple[float, Tenant | None]] = {}
-
-
-def _cached(key: tuple[str, str], load):
-    now = time.monotonic()
-    hit = _cache.get(key)
-    if hit and hit[0] > now:
-        return hit[1]
-    value = load()
-    if len(_cache) >= _MAX_ENTRIES:  # unknown Host headers must not grow it without bound
-        for stale in [k for k, (expires, _) in _cache.items() if expires <= now]:
-            del _cache[stale]
-        if len(_cache) >= _MAX_ENTRIES:
-            _cache.clear()
-    _cache[key] = (now + settings.TENANT_CACHE_SECONDS, value)
-    return value
-
-
-def forget_tenant_cache() -> None:
-    """Called when a tenant changes so this process sees it at once (others within the TTL)."""
-    _cache.clear()
 
 
 def tenant_for_host(host: str) -> Tenant | None:
@@ -38,11 +13,12 @@ def tenant_for_host(host: str) -> Tenant | None:
         domain = Domain.objects.select_related("tenant").filter(domain=host).first()
         return domain.tenant if domain else None
 
-    return _cached(("host", host), load)
+    return tenant_cache.lookup(("host", host), load)
 
 
 def tenant_by_id(tenant_id: str) -> Tenant | None:
-    return _cached(("id", tenant_id), lambda: Tenant.objects.filter(pk=tenant_id).first())
+    return tenant_cache.lookup(("id", tenant_id),
+                              lambda: Tenant.objects.filter(pk=tenant_id).first())
 
 
 def user_get(*, user_id) -> User | None:

@@ -27,7 +27,7 @@ from core.model_update import model_update
 from core.rbac import principal_cache
 from core.rbac import services as rbac_services
 from core.rbac.models import UserRole
-from tenants import schema_template, selectors, throttle, tokens
+from tenants import schema_template, selectors, tenant_cache, throttle, tokens
 from tenants.models import Domain, Invitation, Tenant, User
 
 logger = logging.getLogger(__name__)
@@ -56,6 +56,7 @@ def tenant_provision(*, name: str, slug: str | None = None, plan: str = "standar
     _create_schema(tenant)
     with schema_context(tenant.schema_name):
         rbac_services.seed_builtin_roles()
+    tenant_cache.tenants_changed()  # processes may remember its host as naming no tenant
     return tenant
 
 
@@ -324,6 +325,5 @@ def tenant_update(*, actor, tenant: Tenant, data: dict) -> Tenant:
         with schema_context(tenant.schema_name):
             audit_record(actor=actor, entity_type="tenant", entity_id=tenant.pk,
                          action="updated", changes=changes)
-        # This process sees the change at once; others within the selector cache's TTL.
-        transaction.on_commit(selectors.forget_tenant_cache)
+        tenant_cache.tenants_changed()
     return tenant

@@ -11,7 +11,7 @@ from django_tenants.utils import schema_context
 from api.metrics import flush_shared
 from core.rbac import services as rbac_services
 from tenants import services as tenant_services
-from tenants import tokens
+from tenants import tenant_cache, tokens
 from tenants.models import User
 from tenants.redis_client import get_redis
 
@@ -75,6 +75,8 @@ def _clean_state():
     """Redis is the test database's own (REDIS_URL); start every test with it empty."""
     flush_shared()  # request counts of earlier tests go before the flush, not into this test
     get_redis().flushdb()
+    # Cached tenant rows may hold a rolled-back change, trusted for TENANT_CACHE_SECONDS.
+    tenant_cache.forget()
     connection.set_schema_to_public()
     yield
     connection.set_schema_to_public()

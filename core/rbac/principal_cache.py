@@ -18,7 +18,6 @@ import functools
 import logging
 import threading
 import time
-import uuid
 from collections import OrderedDict
 from typing import NamedTuple
 
@@ -26,7 +25,7 @@ import redis
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
-from tenants.redis_client import get_redis
+from tenants import redis_client
 
 log = logging.getLogger("clm.rbac")
 
@@ -57,20 +56,12 @@ def principals_changed(schema_name: str) -> None:
 
 def read_version(schema_name: str) -> str | None:
     """The tenant's principals version (made when missing); None when Redis is unreachable."""
-    key = version_key(schema_name)
-    try:
-        pipe = get_redis().pipeline(transaction=False)
-        pipe.set(key, uuid.uuid4().hex, nx=True)
-        pipe.get(key)
-        version = pipe.execute()[1]
-    except redis.RedisError:
-        return None
-    return version.decode() if isinstance(version, bytes) else version
+    return redis_client.read_version(version_key(schema_name))
 
 
 def _replace_version(schema_name: str) -> None:
     try:
-        get_redis().set(version_key(schema_name), uuid.uuid4().hex)
+        redis_client.replace_version(version_key(schema_name))
     except redis.RedisError as exc:
         log.warning("principals version of %s not replaced (cached for at most %ss): %s",
                     schema_name, MAX_AGE_SECONDS, exc)

@@ -37,9 +37,8 @@ from core.workflows import selectors as workflow_selectors
 from core.workflows import services as workflow_services
 from core.workflows.models import Approval
 from tenants import services as tenant_services
-from tenants import tokens
+from tenants import tenant_cache, tokens
 from tenants.models import User
-from tenants.selectors import forget_tenant_cache
 from tests.documents_support import CLAUSES, INPUTS, TEMPLATE
 from tests.security.permission_table import PUBLIC, STAFF
 from tests.security.routes import declared_operations, fill
@@ -267,7 +266,7 @@ class Scene:
 def _call(api, url: str, token: str | None) -> tuple[int, object]:
     """(queries of the measured call, its body) after a warm-up call."""
     # A fresh tenant cache entry cannot expire between the warm-up and the measured call.
-    forget_tenant_cache()
+    tenant_cache.forget()
     # The warm-up also puts the caller in the principal cache.
     _body(api.get(url, token), url)
     with CaptureQueriesContext(connection) as ctx:

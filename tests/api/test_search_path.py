@@ -3,8 +3,7 @@
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.test.utils import CaptureQueriesContext
 
-from tenants import tokens
-from tenants.selectors import forget_tenant_cache
+from tenants import tenant_cache, tokens
 
 
 def _sets(ctx) -> int:
@@ -17,7 +16,7 @@ def test_a_tenants_first_request_in_a_worker_sets_the_search_path_once(api, acme
     assert api.get("/api/contracts/", globex_token).status_code == 200
     # As in a worker that has not seen acme yet (or not in the cache's TTL): its look-up runs
     # on globex's path, which includes public, so only the switch to acme's path is a SET.
-    forget_tenant_cache()
+    tenant_cache.forget()
     with CaptureQueriesContext(connection) as ctx:
         r = api.get("/api/contracts/", acme_token)
     assert r.status_code == 200

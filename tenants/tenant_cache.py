@@ -1,0 +1,92 @@
+"""Tenant rows by Host and by token `tid`, remembered per process between requests.
+
+Every request resolves its tenant before anything else. An entry is used as it is for
+TENANT_CACHE_SECONDS after it was loaded or last checked; after that it is used again only if
+the tenants version in Redis (one GET, no database) is still the one it was stored under.
+Every service that changes a tenant or adds a domain calls `tenants_changed` in its
+transaction: the version is replaced then and after commit, so every process reloads its
+tenants at its next check, and the serving process at once.
+
+This is what keeps a tenant that a process sees once a minute as cheap as one it sees every
+request (README, Benchmarks). As in core.rbac.principal_cache, an entry keeps the version read
+BEFORE its row was loaded; one stored while Redis was unreachable has none and is not renewed.
+Entries also expire after MAX_AGE_SECONDS, which bounds what a change made outside the
+services (a shell) can leave behind.
+"""
+
+import logging
+import threading
+import time
+from typing import NamedTuple
+
+import redis
+from django.conf import settings
+from django.db import transaction
+
+from tenants import redis_client
+
+log = logging.getLogger("clm.tenants")
+
+VERSION_KEY = "tenants:version"
+MAX_AGE_SECONDS = 600.0
+MAX_ENTRIES = 20_000  # unknown Host headers must not grow it without bound
+
+
+class _Entry(NamedTuple):
+    value: object  # a Tenant, or None for a Host or id that names none
+    version: str | None
+    stored_at: float
+    checked_at: float
+
+
+_lock = threading.Lock()
+_entries: dict[tuple[str, str], _Entry] = {}
+
+
+def lookup(key: tuple[str, str], load):
+    """The cached value for `key`, or `load()`'s, stored under the version read before it."""
+    now = time.monotonic()
+    hit = _entries.get(key)
+    if hit is not None and now - hit.stored_at >= MAX_AGE_SECONDS:
+        hit = None
+    if hit is not None and now - hit.checked_at < settings.TENANT_CACHE_SECONDS:
+        return hit.value
+    version = redis_client.read_version(VERSION_KEY)
+    if hit is not None and version is not None and hit.version == version:
+        _store(key, hit._replace(checked_at=now))
+        return hit.value
+    value = load()
+    _store(key, _Entry(value, version, now, now))
+    return value
+
+
+def _store(key, entry: _Entry) -> None:
+    with _lock:
+        if key not in _entries and len(_entries) >= MAX_ENTRIES:
+            _entries.clear()
+        _entries[key] = entry
+
+
+def tenants_changed() -> None:
+    """Every process loads its tenants from the database again at its next check.
+
+    Now, so that this process (and tests, which never commit) sees the change, and again after
+    commit: a process that reloaded in between read the rows as they were before the commit.
+    """
+    _changed()
+    transaction.on_commit(_changed)
+
+
+def _changed() -> None:
+    forget()
+    try:
+        redis_client.replace_version(VERSION_KEY)
+    except redis.RedisError as exc:
+        log.warning("tenants version not replaced (other processes see the change within %ss): "
+                    "%s", MAX_AGE_SECONDS, exc)
+
+
+def forget() -> None:
+    """This process loads every tenant again (tests)."""
+    with _lock:
+        _entries.clear()
