@@ -18,13 +18,15 @@ def get_redis() -> redis.Redis:
 # and uses them while the version is unchanged; a service that changes the rows replaces it.
 # A missing key is made anew, so an entry stored under a lost key never matches again.
 
-def read_version(key: str) -> str | None:
-    """The version at `key` (made when missing); None when Redis is unreachable."""
+def read_versions(*keys: str) -> list[str] | None:
+    """The versions at `keys` (made when missing), one round trip; None when Redis is
+    unreachable."""
     try:
         pipe = get_redis().pipeline(transaction=False)
-        pipe.set(key, uuid.uuid4().hex, nx=True)
-        pipe.get(key)
-        return pipe.execute()[1]
+        for key in keys:
+            pipe.set(key, uuid.uuid4().hex, nx=True)
+            pipe.get(key)
+        return pipe.execute()[1::2]
     except redis.RedisError:
         return None
 

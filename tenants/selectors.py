@@ -21,6 +21,11 @@ def tenant_by_id(tenant_id: str) -> Tenant | None:
                               lambda: Tenant.objects.filter(pk=tenant_id).first())
 
 
+def tenant_added(tenant: Tenant, host: str) -> None:
+    """Processes that looked up this host or id before the tenant existed look again."""
+    tenant_cache.tenant_added(("host", host.lower()), ("id", str(tenant.pk)))
+
+
 def user_get(*, user_id) -> User | None:
     return User.objects.filter(pk=user_id).first()
 

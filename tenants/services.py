@@ -50,13 +50,13 @@ def tenant_provision(*, name: str, slug: str | None = None, plan: str = "standar
     tenant = Tenant.objects.create(
         name=name, slug=slug, plan=plan, schema_name=f"t_{slug.replace('-', '_')}"
     )
-    Domain.objects.create(
+    domain = Domain.objects.create(
         domain=f"{slug}.{settings.TENANT_BASE_DOMAIN}", tenant=tenant, is_primary=True
     )
     _create_schema(tenant)
     with schema_context(tenant.schema_name):
         rbac_services.seed_builtin_roles()
-    tenant_cache.tenants_changed()  # processes may remember its host as naming no tenant
+    selectors.tenant_added(tenant, domain.domain)
     return tenant
 
 

@@ -2,10 +2,12 @@
 
 Every request resolves its tenant before anything else. An entry is used as it is for
 TENANT_CACHE_SECONDS after it was loaded or last checked; after that it is used again only if
-the tenants version in Redis (one GET, no database) is still the one it was stored under.
-Every service that changes a tenant or adds a domain calls `tenants_changed` in its
-transaction: the version is replaced then and after commit, so every process reloads its
-tenants at its next check, and the serving process at once.
+its version in Redis (one round trip, no database) is still the one it was stored under.
+Entries holding a tenant follow the tenants version: every service that changes a tenant calls
+`tenants_changed` in its transaction, which replaces it then and after commit, so every
+process reloads its tenants at its next check, and the serving process at once. Entries for a
+Host or id that named no tenant follow the new-tenants version, which `tenant_added` replaces:
+a sign-up makes processes look up those names again, not reload every tenant.
 
 This is what keeps a tenant that a process sees once a minute as cheap as one it sees every
 request (README, Benchmarks). As in core.rbac.principal_cache, an entry keeps the version read
@@ -28,6 +30,7 @@ from tenants import redis_client
 log = logging.getLogger("clm.tenants")
 
 VERSION_KEY = "tenants:version"
+NEW_TENANTS_VERSION_KEY = "tenants:new:version"
 MAX_AGE_SECONDS = 600.0
 MAX_ENTRIES = 20_000  # unknown Host headers must not grow it without bound
 
@@ -51,13 +54,19 @@ def lookup(key: tuple[str, str], load):
         hit = None
     if hit is not None and now - hit.checked_at < settings.TENANT_CACHE_SECONDS:
         return hit.value
-    version = redis_client.read_version(VERSION_KEY)
-    if hit is not None and version is not None and hit.version == version:
+    versions = redis_client.read_versions(VERSION_KEY, NEW_TENANTS_VERSION_KEY)
+    if hit is not None and versions and hit.version == _version_of(hit.value, versions):
         _store(key, hit._replace(checked_at=now))
         return hit.value
     value = load()
+    version = _version_of(value, versions) if versions else None
     _store(key, _Entry(value, version, now, now))
     return value
+
+
+def _version_of(value, versions: list[str]) -> str:
+    tenants, new_tenants = versions
+    return tenants if value is not None else new_tenants
 
 
 def _store(key, entry: _Entry) -> None:
@@ -73,20 +82,31 @@ def tenants_changed() -> None:
     Now, so that this process (and tests, which never commit) sees the change, and again after
     commit: a process that reloaded in between read the rows as they were before the commit.
     """
-    _changed()
-    transaction.on_commit(_changed)
+    _now_and_after_commit(VERSION_KEY)
 
 
-def _changed() -> None:
-    forget()
-    try:
-        redis_client.replace_version(VERSION_KEY)
-    except redis.RedisError as exc:
-        log.warning("tenants version not replaced (other processes see the change within %ss): "
-                    "%s", MAX_AGE_SECONDS, exc)
+def tenant_added(*keys: tuple[str, str]) -> None:
+    """The new tenant's `keys` are looked up again here now, elsewhere at the next check."""
+    _now_and_after_commit(NEW_TENANTS_VERSION_KEY, *keys)
 
 
-def forget() -> None:
-    """This process loads every tenant again (tests)."""
+def _now_and_after_commit(version_key: str, *keys: tuple[str, str]) -> None:
+    def replace():
+        forget(*keys)
+        try:
+            redis_client.replace_version(version_key)
+        except redis.RedisError as exc:
+            log.warning("%s not replaced (other processes see the change within %ss): %s",
+                        version_key, MAX_AGE_SECONDS, exc)
+
+    replace()
+    transaction.on_commit(replace)
+
+
+def forget(*keys: tuple[str, str]) -> None:
+    """This process looks up these keys (all, by default) in the database again."""
     with _lock:
-        _entries.clear()
+        if not keys:
+            _entries.clear()
+        for key in keys:
+            _entries.pop(key, None)

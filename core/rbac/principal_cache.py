@@ -58,7 +58,8 @@ def principals_changed(schema_name: str) -> None:
 
 def read_version(schema_name: str) -> str | None:
     """The tenant's principals version (made when missing); None when Redis is unreachable."""
-    return redis_client.read_version(version_key(schema_name))
+    versions = redis_client.read_versions(version_key(schema_name))
+    return versions[0] if versions else None
 
 
 def _replace_version(schema_name: str) -> None:

@@ -63,6 +63,30 @@ def test_tenants_changed_reloads_at_once_in_this_process(settings, db):
     assert _lookups(loader, 1) == ["row 2"]
 
 
+def test_a_new_tenant_makes_names_of_no_tenant_looked_up_again(checked_every_time, db):
+    # A sign-up must not make every process reload every tenant.
+    unknown, known = ("host", "new.example.test"), ("host", "a.example.test")
+    looked_up = []
+    for _ in range(2):
+        tenant_cache.lookup(unknown, lambda: looked_up.append(1))
+    assert len(looked_up) == 1
+    loader = Loader()
+    _lookups(loader, 1, key=known)
+    redis_client.replace_version(tenant_cache.NEW_TENANTS_VERSION_KEY)  # another process's
+    tenant_cache.lookup(unknown, lambda: looked_up.append(1))
+    assert len(looked_up) == 2
+    assert _lookups(loader, 1, key=known) == ["row 1"]
+
+
+def test_forget_drops_only_the_keys_given():
+    loader = Loader()
+    _lookups(loader, 1, key=("host", "a.example.test"))
+    _lookups(loader, 1, key=("host", "b.example.test"))
+    tenant_cache.forget(("host", "a.example.test"))
+    assert _lookups(loader, 1, key=("host", "a.example.test")) == ["row 3"]
+    assert _lookups(loader, 1, key=("host", "b.example.test")) == ["row 2"]
+
+
 def test_the_version_is_read_before_the_row(checked_every_time):
     # A change committed while the row is being read is hidden in that row; the entry is stored
     # under the version before it, so the next check reloads.
