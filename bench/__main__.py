@@ -34,7 +34,7 @@ class Config:
                    webhook_events=100, migration_tenants=20)
 
 
-SUITES = ["overhead", "tenants", "data", "provisioning", "migrations", "webhooks", "sla"]
+SUITES = ["overhead", "wrk", "tenants", "data", "provisioning", "migrations", "webhooks", "sla"]
 
 
 def run_suite(name: str, cfg: Config):
@@ -42,6 +42,7 @@ def run_suite(name: str, cfg: Config):
 
     return {
         "overhead": http_suites.overhead,
+        "wrk": http_suites.wrk_check,
         "tenants": http_suites.tenant_count,
         "data": http_suites.data_size,
         "provisioning": ops_suites.provisioning,

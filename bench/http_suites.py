@@ -1,10 +1,11 @@
 """Benchmarks through the HTTP stack: framework overhead, tenant count, data size."""
 
 import contextlib
+import shutil
 import uuid
 
 from bench import env, measure, world
-from bench.measure import get, interleaved, median, post
+from bench.measure import get, interleaved, median, post, wrk
 from bench.server import gunicorn
 
 LIST = "/api/contracts/?limit=20"
@@ -51,6 +52,30 @@ def overhead(cfg) -> dict:
         endpoints["medians"]["approve"] = approve
     return {"list_vs_bare": ratio, "endpoints": endpoints["medians"],
             "tenant": tenant.slug, "contracts": 1_000}
+
+
+def wrk_check(cfg) -> dict:
+    """Item 1 again with wrk, a load generator in C, beside ours in the same rounds: the
+    list/bare ratio by each, and each one's rate on the cheapest route (GET /healthz), which
+    shows how much of the machine our Python load generator takes itself."""
+    if shutil.which("wrk") is None:
+        return {"skipped": "wrk is not on PATH (Debian/Ubuntu: apt-get install wrk)"}
+    tenant, user = _tenant_with_contracts("bench-d1k", 1_000)
+    token = world.access_token(user)
+    bare, api, probe = get(f"/bench/bare/{tenant.schema_name}/"), get(LIST, token), get("/healthz")
+    with gunicorn() as port:
+        measure.load(port, [api], seconds=1)  # warm both workers
+        result = interleaved(port, {
+            "bare_wrk": [bare], "api_wrk": [api], "bare_ours": [bare], "api_ours": [api],
+            "healthz_wrk": [probe], "healthz_ours": [probe],
+        }, rounds=cfg.rounds, seconds=cfg.seconds,
+            runners={"bare_wrk": wrk, "api_wrk": wrk, "healthz_wrk": wrk})
+    for engine in ("wrk", "ours"):
+        ratios = [row[f"api_{engine}"]["rps"] / row[f"bare_{engine}"]["rps"]
+                  for row in result["rounds"] if row[f"bare_{engine}"]["rps"]]
+        result[f"ratio_per_round_{engine}"] = [round(r, 3) for r in ratios]
+        result[f"ratio_median_{engine}"] = round(median(ratios), 3)
+    return result
 
 
 def tenant_count(cfg) -> dict:

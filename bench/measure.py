@@ -1,6 +1,7 @@
 """Running the load generator in its own process and summarising what it saw."""
 
 import json
+import re
 import statistics
 import subprocess
 
@@ -54,20 +55,56 @@ def post(path: str, token: str | None, body) -> dict:
     return {"method": "POST", "path": path, "headers": headers, "body": body}
 
 
+def loadgen(port: int, requests: list[dict], *, seconds: float, threads: int) -> dict:
+    return summary(load(port, requests, seconds=seconds, threads=threads))
+
+
+_WRK_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def wrk(port: int, requests: list[dict], *, seconds: float, threads: int) -> dict:
+    """The same load from wrk (C; `threads` connections), for one GET request; wrk reports
+    percentiles, not each latency."""
+    (request,) = requests
+    command = ["wrk", f"-t{min(threads, 2)}", f"-c{threads}", f"-d{max(1, round(seconds))}s",
+               "--latency"]
+    for name, value in request["headers"].items():
+        command += ["-H", f"{name}: {value}"]
+    out = subprocess.run(command + [f"http://127.0.0.1:{port}{request['path']}"],
+                         capture_output=True, text=True, check=True).stdout
+
+    def latency(label: str) -> float:
+        value, unit = re.search(rf"^\s+{label}\s+([\d.]+)(us|ms|s)$", out, re.M).groups()
+        return round(float(value) * _WRK_UNITS[unit], 2)
+
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    sockets = re.search(r"Socket errors: (.*)", out)
+    return {
+        "rps": round(float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), 1),
+        "p50_ms": latency("50%"),
+        "p99_ms": latency("99%"),
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+        "errors": int(bad.group(1)) if bad else 0,
+        "socket_errors": sockets.group(1) if sockets else "",
+    }
+
+
 def interleaved(port: int | dict[str, int], cases: dict[str, list[dict]], *, rounds: int,
-                seconds: float, threads: int = 4) -> dict:
+                seconds: float, threads: int = 4, runners: dict | None = None) -> dict:
     """Each case for `seconds`, case order alternating every round; medians per case and the
     per-round figures, so ratios can be taken round by round. `port` is the server of every
-    case, or each case's own (servers side by side, only one of them loaded at a time)."""
+    case, or each case's own (servers side by side, only one of them loaded at a time).
+    `runners` names a case's load generator when it is not ours (`wrk`)."""
     ports = port if isinstance(port, dict) else dict.fromkeys(cases, port)
+    runners = runners or {}
     names = list(cases)
     per_round: list[dict] = []
     for r in range(rounds):
         order = names if r % 2 == 0 else list(reversed(names))
         row = {}
         for name in order:
-            row[name] = summary(load(ports[name], cases[name], seconds=seconds,
-                                         threads=threads))
+            run = runners.get(name, loadgen)
+            row[name] = run(ports[name], cases[name], seconds=seconds, threads=threads)
         per_round.append(row)
     medians = {
         name: {

@@ -25,6 +25,17 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
         for name, fig in o["endpoints"].items():
             out.append((f"1. {name}: rps, p50, p99 ms",
                         f"{fig['rps']}, {fig['p50_ms']}, {fig['p99_ms']}", "", ""))
+    w = s.get("wrk", {})
+    if "ratio_median_wrk" in w:
+        m = w["medians"]
+        out.append(("1. list / bare ratio, same rounds: wrk / our load generator",
+                    f"{w['ratio_median_wrk']} / {w['ratio_median_ours']}", ">= 0.6",
+                    "yes" if min(w["ratio_median_wrk"], w["ratio_median_ours"]) >= 0.6
+                    else "no"))
+        out.append(("1. rps with wrk / ours: bare, API list, GET /healthz",
+                    f"{m['bare_wrk']['rps']} / {m['bare_ours']['rps']}, "
+                    f"{m['api_wrk']['rps']} / {m['api_ours']['rps']}, "
+                    f"{m['healthz_wrk']['rps']} / {m['healthz_ours']['rps']}", "", ""))
     t = s.get("tenants", {})
     counts = [k for k in t if k.isdigit()]
     for k in counts:
