@@ -33,10 +33,7 @@ def overhead(cfg) -> dict:
             "bare": [get(f"/bench/bare/{tenant.schema_name}/")],
             "api_list": [get(LIST, token)],
         }, rounds=cfg.rounds, seconds=cfg.seconds)
-        ratios = [row["api_list"]["rps"] / row["bare"]["rps"] for row in ratio["rounds"]
-                  if row["bare"]["rps"]]
-        ratio["ratio_per_round"] = [round(r, 3) for r in ratios]
-        ratio["ratio_median"] = round(median(ratios), 3)
+        _rps_ratio(ratio, "api_list", "bare")
         endpoints = interleaved(port, {
             "detail": [get(f"/api/contracts/{i}/", token) for i in ids],
             "statistics": [get("/api/contracts/statistics/", token)],
@@ -71,11 +68,16 @@ def wrk_check(cfg) -> dict:
         }, rounds=cfg.rounds, seconds=cfg.seconds,
             runners={"bare_wrk": wrk, "api_wrk": wrk, "healthz_wrk": wrk})
     for engine in ("wrk", "ours"):
-        ratios = [row[f"api_{engine}"]["rps"] / row[f"bare_{engine}"]["rps"]
-                  for row in result["rounds"] if row[f"bare_{engine}"]["rps"]]
-        result[f"ratio_per_round_{engine}"] = [round(r, 3) for r in ratios]
-        result[f"ratio_median_{engine}"] = round(median(ratios), 3)
+        _rps_ratio(result, f"api_{engine}", f"bare_{engine}", suffix=f"_{engine}")
     return result
+
+
+def _rps_ratio(result: dict, case: str, baseline: str, suffix: str = "") -> None:
+    """Adds the per-round throughput ratios of `case` to `baseline`, and their median."""
+    ratios = [row[case]["rps"] / row[baseline]["rps"] for row in result["rounds"]
+              if row[baseline]["rps"]]
+    result[f"ratio_per_round{suffix}"] = [round(r, 3) for r in ratios]
+    result[f"ratio_median{suffix}"] = round(median(ratios), 3)
 
 
 def tenant_count(cfg) -> dict:
