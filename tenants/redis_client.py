@@ -1,10 +1,15 @@
 """One shared Redis connection pool for cache, rate limits and token revocation."""
 
+import logging
 import uuid
+from collections.abc import Callable
 from functools import lru_cache
 
 import redis
 from django.conf import settings
+from django.db import transaction
+
+log = logging.getLogger("clm.redis")
 
 
 @lru_cache(maxsize=1)
@@ -34,3 +39,24 @@ def read_versions(*keys: str) -> list[str] | None:
 def replace_version(key: str) -> None:
     """Raises redis.RedisError when Redis is unreachable."""
     get_redis().set(key, uuid.uuid4().hex)
+
+
+def version_changed(key: str, *, forget_local: Callable[[], None] | None = None) -> None:
+    """Every process drops what it cached under the version at `key`, at its next check.
+
+    The version is replaced now, so that this transaction's own later reads (and tests, which
+    never commit) see the change, and again after commit: a process that reloaded in between
+    read the rows as they were before the commit and stored them under the first new version.
+    `forget_local` drops this process's own entries before each replacement.
+    """
+    def replace():
+        if forget_local is not None:
+            forget_local()
+        try:
+            replace_version(key)
+        except redis.RedisError as exc:
+            log.warning("cache version %s not replaced (other processes keep their entries "
+                        "until they expire): %s", key, exc)
+
+    replace()
+    transaction.on_commit(replace)

@@ -16,18 +16,13 @@ Entries also expire after MAX_AGE_SECONDS, which bounds what a change made outsi
 services (a shell) can leave behind.
 """
 
-import logging
 import threading
 import time
 from typing import NamedTuple
 
-import redis
 from django.conf import settings
-from django.db import transaction
 
 from tenants import redis_client
-
-log = logging.getLogger("clm.tenants")
 
 VERSION_KEY = "tenants:version"
 NEW_TENANTS_VERSION_KEY = "tenants:new:version"
@@ -77,30 +72,14 @@ def _store(key, entry: _Entry) -> None:
 
 
 def tenants_changed() -> None:
-    """Every process loads its tenants from the database again at its next check.
-
-    Now, so that this process (and tests, which never commit) sees the change, and again after
-    commit: a process that reloaded in between read the rows as they were before the commit.
-    """
-    _now_and_after_commit(VERSION_KEY)
+    """Every process loads its tenants from the database again: this one at once, the others
+    at their next check."""
+    redis_client.version_changed(VERSION_KEY, forget_local=forget)
 
 
 def tenant_added(*keys: tuple[str, str]) -> None:
     """The new tenant's `keys` are looked up again here now, elsewhere at the next check."""
-    _now_and_after_commit(NEW_TENANTS_VERSION_KEY, *keys)
-
-
-def _now_and_after_commit(version_key: str, *keys: tuple[str, str]) -> None:
-    def replace():
-        forget(*keys)
-        try:
-            redis_client.replace_version(version_key)
-        except redis.RedisError as exc:
-            log.warning("%s not replaced (other processes see the change within %ss): %s",
-                        version_key, MAX_AGE_SECONDS, exc)
-
-    replace()
-    transaction.on_commit(replace)
+    redis_client.version_changed(NEW_TENANTS_VERSION_KEY, forget_local=lambda: forget(*keys))
 
 
 def forget(*keys: tuple[str, str]) -> None:

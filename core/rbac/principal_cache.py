@@ -17,19 +17,15 @@ less than once a minute paid the load on almost every request (README, Benchmark
 """
 
 import functools
-import logging
 import threading
 import time
 from collections import OrderedDict
 from typing import NamedTuple
 
-import redis
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import connection
 
 from tenants import redis_client
-
-log = logging.getLogger("clm.rbac")
 
 MAX_AGE_SECONDS = 600.0
 MAX_ENTRIES = 10_000
@@ -46,28 +42,14 @@ def version_key(schema_name: str) -> str:
 
 
 def principals_changed(schema_name: str) -> None:
-    """Every process loads this tenant's principals from the database again.
-
-    Now, so that this transaction's own later requests (and tests, which never commit) see the
-    change, and again after commit: a process that reloaded in between read the rows as they
-    were before the commit and stored them under the first new version.
-    """
-    _replace_version(schema_name)
-    transaction.on_commit(lambda: _replace_version(schema_name))
+    """Every process loads this tenant's principals from the database again (next request)."""
+    redis_client.version_changed(version_key(schema_name))
 
 
 def read_version(schema_name: str) -> str | None:
     """The tenant's principals version (made when missing); None when Redis is unreachable."""
     versions = redis_client.read_versions(version_key(schema_name))
     return versions[0] if versions else None
-
-
-def _replace_version(schema_name: str) -> None:
-    try:
-        redis_client.replace_version(version_key(schema_name))
-    except redis.RedisError as exc:
-        log.warning("principals version of %s not replaced (cached for at most %ss): %s",
-                    schema_name, MAX_AGE_SECONDS, exc)
 
 
 @functools.cache
