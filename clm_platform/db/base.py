@@ -77,32 +77,32 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self._applied_search_path = None
         super().savepoint_rollback(sid)
 
-    def _path_to_set(self) -> list[str] | None:
-        """The path the next query needs SET, or None when the applied one serves it."""
+    def _needs_set(self) -> bool:
+        """Whether the next query needs a SET, i.e. the applied path does not serve it."""
         wanted = self._get_cursor_search_paths()
         applied = self._applied_search_path
         if applied == wanted:
-            return None
-        if self._public_lookup and applied and set(wanted) <= set(applied):
-            return None
-        return wanted
+            return False
+        return not (self._public_lookup and applied and set(wanted) <= set(applied))
 
     def _handle_search_path(self, cursor=None):
-        if not self._setting_search_path and self._path_to_set() is None:
-            return
+        if self._setting_search_path or self._needs_set():
+            self._set_search_path(cursor)
+
+    def _set_search_path(self, cursor=None):
         super()._handle_search_path(cursor)
         self._applied_search_path = self.search_path_set_schemas
 
     def close_if_health_check_failed(self):
         due = (self.connection is not None and self.health_check_enabled
                and not self.health_check_done and not self._setting_search_path)
-        if not (due and self.schema_name and self._path_to_set()):
+        if not (due and self.schema_name and self._needs_set()):
             return super().close_if_health_check_failed()
         self.health_check_done = True
         try:
             # On a wrapped cursor, so the SET is counted like any other query.
             with self.wrap_database_errors, self._prepare_cursor(self.create_cursor()) as cursor:
-                self._handle_search_path(cursor)
+                self._set_search_path(cursor)
         except Error:
             self._applied_search_path = None
         if self._applied_search_path is None:  # django-tenants leaves it unset on a failed SET
