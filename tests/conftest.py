@@ -162,6 +162,13 @@ def scratch_world(transactional_db) -> TenantWorld:
 
 
 @pytest.fixture
+def checked_every_time(settings):
+    """Cached tenants are checked against their version on every look-up (tenants.tenant_cache),
+    as in a process that has not seen the tenant within TENANT_CACHE_SECONDS."""
+    settings.TENANT_CACHE_SECONDS = 0
+
+
+@pytest.fixture
 def redis_down(settings):
     """Every Redis client points at a closed port; the machine's Redis keeps running."""
     settings.REDIS_URL = "redis://127.0.0.1:1/0"

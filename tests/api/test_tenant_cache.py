@@ -14,9 +14,7 @@ from tests.conftest import assert_error
 LIST = "/api/contracts/"
 
 
-@pytest.fixture(autouse=True)
-def checked_every_time(settings):
-    settings.TENANT_CACHE_SECONDS = 0
+pytestmark = pytest.mark.usefixtures("checked_every_time")
 
 
 def _tenant_queries(api, token) -> list[str]:

@@ -1,6 +1,5 @@
 """The per-process tenant cache: trusted for TENANT_CACHE_SECONDS, then while the version holds."""
 
-import pytest
 
 from tenants import redis_client, tenant_cache
 
@@ -19,11 +18,6 @@ class Loader:
 
 def _lookups(loader, count=2, key=("host", "a.example.test")) -> list:
     return [tenant_cache.lookup(key, loader) for _ in range(count)]
-
-
-@pytest.fixture
-def checked_every_time(settings):
-    settings.TENANT_CACHE_SECONDS = 0
 
 
 def _another_process_changed_a_tenant():
