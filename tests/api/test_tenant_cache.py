@@ -57,3 +57,13 @@ def test_a_host_is_known_once_its_tenant_is_provisioned(db, settings):
     assert selectors.tenant_for_host(host) is None
     tenant = tenant_services.tenant_provision(name="Fresh Co", slug="fresh-co")
     assert selectors.tenant_for_host(host) == tenant
+
+
+def test_provisioning_makes_other_processes_look_up_unknown_names_again(db):
+    # ...and only those: the tenants they already hold stay cached.
+    keys = (tenant_cache.VERSION_KEY, tenant_cache.NEW_TENANTS_VERSION_KEY)
+    tenants_before, new_before = redis_client.read_versions(*keys)
+    tenant_services.tenant_provision(name="Fresh Co", slug="fresh-co")
+    tenants_after, new_after = redis_client.read_versions(*keys)
+    assert tenants_after == tenants_before
+    assert new_after != new_before
