@@ -11,6 +11,10 @@ def _g(d: dict, *keys, default="-"):
     return d
 
 
+def _met(ok: bool) -> str:
+    return "yes" if ok else "no"
+
+
 def rows(results: dict) -> list[tuple[str, str, str, str]]:
     """(figure, value, goal, met) rows."""
     s = results["suites"]
@@ -21,7 +25,7 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
         ratio = o["list_vs_bare"]["ratio_median"]
         out.append(("1. list rps: API / bare view (median of per-round ratios)",
                     f"{m['api_list']['rps']} / {m['bare']['rps']} = {ratio}", ">= 0.6",
-                    "yes" if ratio >= 0.6 else "no"))
+                    _met(ratio >= 0.6)))
         for name, fig in o["endpoints"].items():
             out.append((f"1. {name}: rps, p50, p99 ms",
                         f"{fig['rps']}, {fig['p50_ms']}, {fig['p99_ms']}", "", ""))
@@ -30,8 +34,7 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
         m = w["medians"]
         out.append(("1. list / bare ratio, same rounds: wrk / our load generator",
                     f"{w['ratio_median_wrk']} / {w['ratio_median_ours']}", ">= 0.6",
-                    "yes" if min(w["ratio_median_wrk"], w["ratio_median_ours"]) >= 0.6
-                    else "no"))
+                    _met(min(w["ratio_median_wrk"], w["ratio_median_ours"]) >= 0.6)))
         out.append(("1. rps with wrk / ours: bare, API list, GET /healthz",
                     f"{m['bare_wrk']['rps']} / {m['bare_ours']['rps']}, "
                     f"{m['api_wrk']['rps']} / {m['api_ours']['rps']}, "
@@ -47,45 +50,44 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
         out.append((f"2. SET search_path per request, {k} tenants: max one/warm/cold",
                     f"{_g(sp, 'one_tenant', 'max')} / {_g(sp, 'spread_warm', 'max')} / "
                     f"{_g(sp, 'spread_cold', 'max')}", "<= 1",
-                    "yes" if all(_g(sp, n, 'max', default=9) <= 1 for n in sp) else "no"))
+                    _met(all(_g(sp, n, 'max', default=9) <= 1 for n in sp))))
     if counts:
         ratios = (t.get("p50_ratio_one_tenant"), t.get("p50_ratio_spread_warm"))
         out.append((f"2. p50 ratio {counts[-1]} vs {counts[0]} tenants (one tenant; spread warm)",
                     f"{ratios[0]}; {ratios[1]}", "<= 1.15",
-                    "yes" if all(r is not None and r <= 1.15 for r in ratios) else "no"))
+                    _met(all(r is not None and r <= 1.15 for r in ratios))))
     d = s.get("data", {})
     for name in ("list", "search_fields", "search_document", "statistics", "list_deep_offset"):
         if name in d:
             out.append((f"3. {name} p50 ms: 1k vs {d['big_contracts']:,} contracts",
                         f"{d[name]['1k']['p50_ms']} vs {d[name]['big']['p50_ms']} "
                         f"(x{d[name]['p50_ratio']})", "<= 3x",
-                        "yes" if d[name]["p50_ratio"] <= 3 else "no"))
+                        _met(d[name]["p50_ratio"] <= 3)))
     p = s.get("provisioning", {})
     if "migrations" in p:
         best = min(p[mode]["p50_ms"] for mode in ("template", "migrations", "clone") if mode in p)
         out.append(("4. register p50 ms: template copy (product) / migrations / clone",
                     " / ".join(str(p[mode]["p50_ms"]) for mode in ("template", "migrations",
                                                                    "clone") if mode in p),
-                    "< 1000", "yes" if best < 1000 else "no"))
+                    "< 1000", _met(best < 1000)))
         out.append(("4. schema from replayed SQL template (bench set-up), ms each",
                     str(p.get("sql_replay_ms_each")), "", ""))
     mg = s.get("migrations", {})
     if "noop_standard_s" in mg:
         out.append((f"5. migrate_schemas no-op over {mg['tenants']} schemas: std / mp (s)",
                      f"{mg['noop_standard_s']} / {mg['noop_multiprocessing_s']}", "< 300",
-                     "yes" if min(mg["noop_standard_s"], mg["noop_multiprocessing_s"]) < 300
-                     else "no"))
+                     _met(min(mg["noop_standard_s"], mg["noop_multiprocessing_s"]) < 300)))
         out.append((f"5. one new migration over {mg['tenants']} schemas: std / mp (s)",
                     f"{mg['one_new_standard_s']} / {mg['one_new_multiprocessing_s']}", "", ""))
     w = s.get("webhooks", {})
     if "events_per_second" in w:
         out.append(("6. webhooks: events/s (1 worker process), latency p50 / p99 ms",
                     f"{w['events_per_second']}, {w['latency_p50_ms']} / {w['latency_p99_ms']}",
-                    "p50 < 1000", "yes" if w["latency_p50_ms"] < 1000 else "no"))
+                    "p50 < 1000", _met(w["latency_p50_ms"] < 1000)))
     sl = s.get("sla", {})
     if "scan_s" in sl:
         out.append((f"7. SLA full scan over {sl['tenants']} tenants (s)", str(sl["scan_s"]),
-                    "< 60", "yes" if sl["scan_s"] < 60 else "no"))
+                    "< 60", _met(sl["scan_s"] < 60)))
     for name, figures in s.items():
         if "error" in figures or "skipped" in figures:
             out.append((name, figures.get("error") or figures.get("skipped"), "", "not run"))
