@@ -8,22 +8,31 @@ from tenants.models import Domain, Tenant, User
 from tenants.schema_template import TEMPLATE_SCHEMA
 
 
+# The tenant cache's keys: lookups and `tenant_added` must name an entry the same way.
+def _host_key(host: str) -> tuple[str, str]:
+    return ("host", host.lower())
+
+
+def _id_key(tenant_id) -> tuple[str, str]:
+    return ("id", str(tenant_id))
+
+
 def tenant_for_host(host: str) -> Tenant | None:
     def load():
         domain = Domain.objects.select_related("tenant").filter(domain=host).first()
         return domain.tenant if domain else None
 
-    return tenant_cache.lookup(("host", host), load)
+    return tenant_cache.lookup(_host_key(host), load)
 
 
 def tenant_by_id(tenant_id: str) -> Tenant | None:
-    return tenant_cache.lookup(("id", tenant_id),
+    return tenant_cache.lookup(_id_key(tenant_id),
                               lambda: Tenant.objects.filter(pk=tenant_id).first())
 
 
 def tenant_added(tenant: Tenant, host: str) -> None:
     """Processes that looked up this host or id before the tenant existed look again."""
-    tenant_cache.tenant_added(("host", host.lower()), ("id", str(tenant.pk)))
+    tenant_cache.tenant_added(_host_key(host), _id_key(tenant.pk))
 
 
 def user_get(*, user_id) -> User | None:
