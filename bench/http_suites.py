@@ -18,21 +18,30 @@ def _tenant_with_contracts(prefix: str, count: int):
     return tenant, user
 
 
-def overhead(cfg) -> dict:
-    """Item 1: the whole stack vs a bare view over the same rows, and the other hot endpoints."""
+def _list_and_bare():
+    """Item 1's pair: a tenant with 1,000 contracts, its manager's token, and the API list and
+    the bare view over the same rows."""
     tenant, user = _tenant_with_contracts("bench-d1k", 1_000)
     token = world.access_token(user)
+    return tenant, token, get(LIST, token), get(f"/bench/bare/{tenant.schema_name}/")
+
+
+def _warm(port: int, request: dict) -> None:
+    measure.load(port, [request], seconds=1)  # both workers
+
+
+def overhead(cfg) -> dict:
+    """Item 1: the whole stack vs a bare view over the same rows, and the other hot endpoints."""
+    tenant, token, api, bare = _list_and_bare()
     # Writes go to a tenant of their own: the read tenants keep exactly their row counts.
     writes = world.ensure_tenants(1, prefix="bench-w", contracts_each=0)[0]
     write_token = world.access_token(world.manager_of(writes))
     pending = world.pending_contract_ids(writes, cfg.approve_requests)
     ids = world.contract_ids(tenant, 50)
     with gunicorn() as port:
-        measure.load(port, [get(LIST, token)], seconds=1)  # warm both workers
-        ratio = interleaved(port, {
-            "bare": [get(f"/bench/bare/{tenant.schema_name}/")],
-            "api_list": [get(LIST, token)],
-        }, rounds=cfg.rounds, seconds=cfg.seconds)
+        _warm(port, api)
+        ratio = interleaved(port, {"bare": [bare], "api_list": [api]},
+                            rounds=cfg.rounds, seconds=cfg.seconds)
         _rps_ratio(ratio, "api_list", "bare")
         endpoints = interleaved(port, {
             "detail": [get(f"/api/contracts/{i}/", token) for i in ids],
@@ -57,11 +66,10 @@ def wrk_check(cfg) -> dict:
     shows how much of the machine our Python load generator takes itself."""
     if shutil.which("wrk") is None:
         return {"skipped": "wrk is not on PATH (Debian/Ubuntu: apt-get install wrk)"}
-    tenant, user = _tenant_with_contracts("bench-d1k", 1_000)
-    token = world.access_token(user)
-    bare, api, probe = get(f"/bench/bare/{tenant.schema_name}/"), get(LIST, token), get("/healthz")
+    _, _, api, bare = _list_and_bare()
+    probe = get("/healthz")
     with gunicorn() as port:
-        measure.load(port, [api], seconds=1)  # warm both workers
+        _warm(port, api)
         result = interleaved(port, {
             "bare_wrk": [bare], "api_wrk": [api], "bare_ours": [bare], "api_ours": [api],
             "healthz_wrk": [probe], "healthz_ours": [probe],
