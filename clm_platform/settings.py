@@ -210,8 +210,9 @@ STORAGES = {
     "documents": DOCUMENT_STORAGE,
 }
 # How long a process uses its copy of a tenant row (resolution per request) before checking
-# the tenants version in Redis (one GET; tenants/tenant_cache.py). A PATCH is seen at once by the
-# process serving it, by the others within this. 0 checks on every request (~0.1 ms each).
+# the tenants version in Redis (one round trip; tenants/tenant_cache.py). A PATCH is seen at
+# once by the process serving it, by the others within this. 0 checks on every request
+# (~0.1 ms each).
 TENANT_CACHE_SECONDS = float(env("TENANT_CACHE_SECONDS", "60"))
 # Download URLs (presigned, or signed by this app for local files) live this long.
 DOCUMENT_URL_TTL_SECONDS = int(env("DOCUMENT_URL_TTL_SECONDS", "300"))
